@@ -1,0 +1,40 @@
+# The two commands: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-postgres venv lint bench
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py import_bundle kb/demo/peru.json
+	@echo ""
+	@echo "The demo is loaded. No account exists yet: to sign in to http://$(HOST):$(PORT)/admin/"
+	@echo "create your own with:   $(BIN)/python manage.py createsuperuser"
+	@echo ""
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The whole suite on SQLite, then on PostgreSQL as well when DATABASE_URL is set.
+test: venv
+	env -u DATABASE_URL $(BIN)/python -m pytest
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "== the same suite on $$DATABASE_URL =="; \
+		$(BIN)/python -m pytest; \
+	else \
+		echo "(DATABASE_URL is not set: PostgreSQL skipped)"; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

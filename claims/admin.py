@@ -1,0 +1,167 @@
+"""The admin for attributes and claims, and the claims inline under their source."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims.forms import ClaimForm
+from claims.models import Attribute, Claim
+from claims.services import claim_create, claim_delete, claim_update, claim_value_display
+from sources.admin import SourceAdmin
+from sources.models import Source
+
+# The admin form's fields that are copied onto the claim as they are.
+PLAIN_FIELDS = ("key", "subject", "attribute", "source", "quote", "credibility", "rank", "notes")
+
+
+def claim_save_from_form(form: ClaimForm, user) -> Claim:
+    """Create or update the form's claim through the services."""
+    data = form.cleaned_data
+    fields = {name: data[name] for name in PLAIN_FIELDS if name in data}
+    dates = {name: data.get(name) for name in ("valid_from", "valid_to", "claimed_on")}
+    if form.instance.pk is None:
+        return claim_create(
+            **fields,
+            **dates,
+            value=data["value"],
+            value_as_written=data["value_as_written"],
+            user=user,
+        )
+    return claim_update(
+        claim=form.instance,
+        value=data["value"],
+        value_as_written=data["value_as_written"],
+        **fields,
+        **dates,
+    )
+
+
+@admin.register(Attribute)
+class AttributeAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "label",
+        "code",
+        "value_type",
+        "unit",
+        "single_valued",
+        "time_varying",
+        "claim_count",
+    ]
+    list_filter = ["value_type", "single_valued", "time_varying"]
+    search_fields = ["label", "code", "description"]
+    ordering = ["code", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_total=Count("claims"))
+
+    @admin.display(description="claims", ordering="claim_total")
+    def claim_count(self, attribute: Attribute) -> int:
+        return attribute.claim_total
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    form = ClaimForm
+    list_display = [
+        "key",
+        "subject",
+        "attribute",
+        "value_display",
+        "source",
+        "claimed_on",
+        "credibility",
+        "rank",
+    ]
+    list_filter = [
+        "rank",
+        "credibility",
+        "attribute",
+        "subject__kind",
+        "source__kind",
+        "value_type",
+    ]
+    list_select_related = ["subject", "attribute", "source", "entity_value"]
+    search_fields = ["key", "quote", "subject__name", "source__title", "value_as_written"]
+    autocomplete_fields = ["subject", "source", "entity_value", "attribute"]
+    date_hierarchy = "claimed_on"
+    ordering = ["-claimed_on", "-id"]
+    readonly_fields = ["normalised", "created_by", "created_at", "updated_at"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["key", "subject", "attribute", "value_text", "entity_value", "normalised"]},
+        ),
+        ("Source", {"fields": ["source", "quote", "credibility"]}),
+        ("When", {"fields": ["valid_from_text", "valid_to_text", "claimed_on_text"]}),
+        ("Review", {"fields": ["rank", "notes", "created_by", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="value")
+    def value_display(self, claim: Claim) -> str:
+        return claim_value_display(claim)
+
+    @admin.display(description="normalised")
+    def normalised(self, claim: Claim) -> str:
+        if claim.pk is None:
+            return "-"
+        if claim.low is not None:
+            high = "+∞" if claim.high is None else f"{claim.high.normalize():f}"
+            unit = claim.currency or claim.unit
+            return f"[{claim.low.normalize():f}, {high}] {unit}".strip()
+        if claim.date_low:
+            return f"{claim.date_low} .. {claim.date_high}"
+        return claim_value_display(claim)
+
+    def save_model(self, request, obj, form, change):
+        form.instance = claim_save_from_form(form, request.user)
+
+    def delete_model(self, request, obj):
+        claim_delete(claim=obj)
+
+    def delete_queryset(self, request, queryset):
+        for claim in queryset:
+            claim_delete(claim=claim)
+
+
+class ClaimInline(admin.StackedInline):
+    model = Claim
+    form = ClaimForm
+    extra = 0
+    show_change_link = True
+    autocomplete_fields = ["subject", "attribute", "entity_value"]
+    fields = [
+        ("key", "subject", "attribute"),
+        ("value_text", "entity_value"),
+        "quote",
+        ("credibility", "rank"),
+        ("valid_from_text", "valid_to_text", "claimed_on_text"),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("subject", "attribute", "entity_value")
+
+
+class SourceWithClaimsAdmin(SourceAdmin):
+    """The source admin with its claims inline (claims build on sources, not the reverse)."""
+
+    inlines = [ClaimInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Claim:
+            return super().save_formset(request, form, formset, change)
+        for claim_form in formset.forms:
+            if not claim_form.has_changed() and claim_form.instance.pk:
+                continue
+            if formset.can_delete and formset._should_delete_form(claim_form):
+                if claim_form.instance.pk:
+                    claim_delete(claim=claim_form.instance)
+                continue
+            if claim_form.has_changed():
+                claim_form.cleaned_data["source"] = form.instance
+                claim_save_from_form(claim_form, request.user)
+
+
+admin.site.unregister(Source)
+admin.site.register(Source, SourceWithClaimsAdmin)

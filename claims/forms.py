@@ -1,0 +1,96 @@
+"""The claim form: values and dates typed as people write them, read by the value parser."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from claims import values
+from claims.models import Claim, ValueType
+from claims.services import claim_value_display, date_value, value_columns, value_parse
+
+DATE_HELP = 'e.g. "2024", "December 2023" or "May 19, 2023".'
+ENTITY_VALUE_NEEDED = "This attribute takes an entity: choose it in 'Entity value'."
+
+
+class ClaimForm(forms.ModelForm):
+    """Edits a claim; `cleaned_data` carries the parsed value and dates for the services."""
+
+    value_text = forms.CharField(
+        label="Value",
+        required=False,
+        max_length=500,
+        help_text='As the source words it: "$1.5 billion", "nearly 180", "May 19, 2023", "yes".',
+    )
+    valid_from_text = forms.CharField(label="Valid from", required=False, help_text=DATE_HELP)
+    valid_to_text = forms.CharField(label="Valid to", required=False, help_text=DATE_HELP)
+    claimed_on_text = forms.CharField(
+        label="Claimed on",
+        required=False,
+        help_text="Leave empty for the source's published date. " + DATE_HELP,
+    )
+
+    class Meta:
+        model = Claim
+        fields = (
+            "key",
+            "subject",
+            "attribute",
+            "source",
+            "entity_value",
+            "quote",
+            "credibility",
+            "rank",
+            "notes",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        claim = self.instance
+        if claim.pk:
+            if claim.value_type != ValueType.ENTITY:
+                self.initial["value_text"] = claim.value_as_written or claim_value_display(claim)
+            for name in ("valid_from", "valid_to", "claimed_on"):
+                value = date_value(getattr(claim, name), getattr(claim, f"{name}_precision"))
+                self.initial[f"{name}_text"] = value.iso() if value else ""
+
+    def _date(self, name: str) -> values.DateValue | None:
+        text = (self.cleaned_data.get(f"{name}_text") or "").strip()
+        if not text:
+            return None
+        try:
+            return values.parse_date(text)
+        except values.ValueParseError as error:
+            self.add_error(f"{name}_text", str(error))
+            return None
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("valid_from", "valid_to", "claimed_on"):
+            cleaned[name] = self._date(name)
+        attribute = cleaned.get("attribute")
+        if attribute is None:
+            return cleaned
+        text = (cleaned.get("value_text") or "").strip()
+        if attribute.value_type == ValueType.ENTITY:
+            value = cleaned.get("entity_value")
+            if value is None:
+                self.add_error("entity_value", ENTITY_VALUE_NEEDED)
+                return cleaned
+        elif not text:
+            self.add_error("value_text", "Give the value.")
+            return cleaned
+        else:
+            try:
+                value = value_parse(attribute=attribute, text=text)
+            except values.ValueParseError as error:
+                self.add_error("value_text", str(error))
+                return cleaned
+        try:
+            value_columns(attribute=attribute, value=value)
+        except ValidationError as error:
+            self.add_error("value_text", error)
+            return cleaned
+        cleaned["value"] = value
+        cleaned["value_as_written"] = text
+        return cleaned

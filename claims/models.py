@@ -1,0 +1,256 @@
+"""Attributes and claims: typed, dated, quoted statements by one source about one entity."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from kb.models import KEY_HELP, DatePrecision, Entity, key_validator
+from sources.models import Source
+
+# Amounts up to 10^22 with six decimals: enough for any budget in any currency, exact.
+AMOUNT = {"max_digits": 28, "decimal_places": 6}
+
+
+class ValueType(models.TextChoices):
+    MONEY = "money", "Money"
+    QUANTITY = "quantity", "Quantity"
+    COUNT = "count", "Count"
+    DATE = "date", "Date"
+    ENTITY = "entity", "Entity"
+    BOOLEAN = "boolean", "Yes / no"
+    TEXT = "text", "Text"
+
+
+NUMERIC_TYPES = (ValueType.MONEY, ValueType.QUANTITY, ValueType.COUNT)
+
+
+class Qualifier(models.TextChoices):
+    EXACT = "exact", "exact"
+    APPROXIMATELY = "approximately", "approximately"
+    AT_LEAST = "at_least", "at least"
+    AT_MOST = "at_most", "at most"
+    RANGE = "range", "range"
+
+
+class Attribute(models.Model):
+    code = models.CharField(
+        max_length=100,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z0-9_]+$", "Use lower-case letters, digits and '_'.")],
+    )
+    label = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    value_type = models.CharField(max_length=10, choices=ValueType.choices)
+    unit = models.CharField(
+        max_length=50, blank=True, help_text="For quantities and counts, e.g. people, km."
+    )
+    single_valued = models.BooleanField(
+        default=True, help_text="Only single-valued attributes are checked for conflicts."
+    )
+    time_varying = models.BooleanField(
+        default=False, help_text="Claims conflict only when their valid periods overlap."
+    )
+    tolerance = models.DecimalField(
+        max_digits=7,
+        decimal_places=6,
+        default=Decimal("0"),
+        help_text="Relative widening of every interval, e.g. 0.05 for 5%.",
+    )
+    approx_tolerance = models.DecimalField(
+        max_digits=7,
+        decimal_places=6,
+        default=Decimal("0.10"),
+        help_text="How far 'about' reaches, relative, e.g. 0.10 for 10%.",
+    )
+    choices = models.JSONField(
+        null=True, blank=True, help_text="For text: a closed list of allowed values."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value_type__in=ValueType.values),
+                name="attribute_value_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(tolerance__gte=0) & Q(approx_tolerance__gte=0, approx_tolerance__lt=1),
+                name="attribute_tolerances_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(choices__isnull=True) | Q(value_type=ValueType.TEXT),
+                name="attribute_choices_only_for_text",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Rank(models.TextChoices):
+    """As in Wikidata: preferred, normal or deprecated."""
+
+    PREFERRED = "preferred", "preferred"
+    NORMAL = "normal", "normal"
+    DEPRECATED = "deprecated", "deprecated"
+
+
+class Claim(models.Model):
+    Rank = Rank
+
+    key = models.CharField(
+        max_length=200, unique=True, validators=[key_validator], help_text=KEY_HELP
+    )
+    subject = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="claims", db_index=False
+    )
+    attribute = models.ForeignKey(Attribute, on_delete=models.PROTECT, related_name="claims")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="claims", db_index=False
+    )
+
+    # The value, typed. value_type copies the attribute's so that constraints can check it.
+    value_type = models.CharField(max_length=10, choices=ValueType.choices, editable=False)
+    value_as_written = models.CharField(
+        max_length=500, blank=True, help_text="The wording the source used, e.g. 'nearly 180'."
+    )
+    qualifier = models.CharField(max_length=15, choices=Qualifier.choices, blank=True)
+    amount = models.DecimalField(null=True, blank=True, **AMOUNT)
+    amount_max = models.DecimalField(null=True, blank=True, **AMOUNT)
+    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217, e.g. USD.")
+    unit = models.CharField(max_length=50, blank=True)
+    date_value = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
+    entity_value = models.ForeignKey(
+        Entity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mentioned_in_claims",
+    )
+    boolean_value = models.BooleanField(null=True, blank=True)
+    text_value = models.TextField(blank=True)
+
+    # The interval the value denotes (SPEC section 3), normalised so that conflicts are queries.
+    # Numbers: [low, high], high NULL for +infinity. Dates: [date_low, date_high].
+    low = models.DecimalField(null=True, blank=True, editable=False, **AMOUNT)
+    high = models.DecimalField(null=True, blank=True, editable=False, **AMOUNT)
+    date_low = models.DateField(null=True, blank=True, editable=False)
+    date_high = models.DateField(null=True, blank=True, editable=False)
+
+    # When the claim holds (valid time) and when it was made.
+    valid_from = models.DateField(null=True, blank=True)
+    valid_from_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    valid_to = models.DateField(null=True, blank=True)
+    valid_to_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    # The valid period as a closed day interval; NULL ends are open.
+    valid_start = models.DateField(null=True, blank=True, editable=False)
+    valid_end = models.DateField(null=True, blank=True, editable=False)
+    claimed_on = models.DateField(null=True, blank=True)
+    claimed_on_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+
+    quote = models.TextField(help_text="The verbatim words of the source that make the claim.")
+    credibility = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text="Admiralty scale: 1 confirmed by other sources ... 6 cannot be judged.",
+    )
+    rank = models.CharField(max_length=10, choices=Rank.choices, default=Rank.NORMAL)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credibility__gte=1, credibility__lte=6), name="claim_credibility_1_to_6"
+            ),
+            models.CheckConstraint(condition=Q(rank__in=Rank.values), name="claim_rank_valid"),
+            models.CheckConstraint(condition=~Q(quote=""), name="claim_quote_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(value_type=ValueType.MONEY)
+                | (Q(amount__isnull=False) & ~Q(currency="")),
+                name="claim_money_has_amount_and_currency",
+            ),
+            models.CheckConstraint(
+                condition=~Q(value_type__in=[ValueType.QUANTITY, ValueType.COUNT])
+                | Q(amount__isnull=False),
+                name="claim_number_has_amount",
+            ),
+            models.CheckConstraint(
+                condition=~Q(value_type__in=NUMERIC_TYPES)
+                | (~Q(qualifier="") & Q(low__isnull=False)),
+                name="claim_number_has_qualifier_and_interval",
+            ),
+            models.CheckConstraint(
+                condition=~Q(qualifier=Qualifier.RANGE)
+                | Q(amount_max__isnull=False, amount_max__gte=F("amount")),
+                name="claim_range_max_not_below_min",
+            ),
+            models.CheckConstraint(
+                condition=Q(high__isnull=True) | Q(low__isnull=True) | Q(high__gte=F("low")),
+                name="claim_interval_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(value_type=ValueType.DATE)
+                | Q(
+                    date_value__isnull=False,
+                    date_low__isnull=False,
+                    date_high__gte=F("date_low"),
+                )
+                & ~Q(date_precision=""),
+                name="claim_date_has_date_and_precision",
+            ),
+            models.CheckConstraint(
+                condition=~Q(value_type=ValueType.ENTITY) | Q(entity_value__isnull=False),
+                name="claim_entity_value_set",
+            ),
+            models.CheckConstraint(
+                condition=~Q(value_type=ValueType.BOOLEAN) | Q(boolean_value__isnull=False),
+                name="claim_boolean_value_set",
+            ),
+            models.CheckConstraint(
+                condition=~Q(value_type=ValueType.TEXT) | ~Q(text_value=""),
+                name="claim_text_value_set",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_start__isnull=True)
+                | Q(valid_end__isnull=True)
+                | Q(valid_end__gte=F("valid_start")),
+                name="claim_valid_period_ordered",
+            ),
+        ]
+        indexes = [
+            # Conflict detection and the entity page read all claims of one subject and attribute.
+            models.Index(fields=["subject", "attribute", "id"], name="claim_subject_attribute_idx"),
+            # The claims of one source: the source page, the API's source filter.
+            models.Index(fields=["source", "id"], name="claim_source_idx"),
+            # The API's claimed_after / claimed_before filters.
+            models.Index(fields=["claimed_on", "id"], name="claim_claimed_on_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,91 @@
+"""The admin for the entity graph: one section per entity kind, aliases and relations inline."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
+
+from kb.models import KIND_PROXIES, Entity, EntityAlias, EntityRelation
+from kb.services import entity_save
+
+
+class AliasInline(admin.TabularInline):
+    model = EntityAlias
+    extra = 1
+
+
+class RelationInline(admin.TabularInline):
+    model = EntityRelation
+    fk_name = "subject"
+    extra = 0
+    autocomplete_fields = ["object"]
+    fields = [
+        "kind", "object", "role", "valid_from", "valid_from_precision", "valid_to",
+        "valid_to_precision", "notes",
+    ]  # fmt: skip
+
+
+@admin.register(Entity)
+class EntityAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "key", "country", "alias_list", "claim_count"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "key", "aliases__name"]
+    ordering = ["name", "id"]
+    inlines = [AliasInline, RelationInline]
+    readonly_fields = ["created_at", "updated_at"]
+    fields = [
+        "kind",
+        "name",
+        "key",
+        "description",
+        "country",
+        "wikidata",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_queryset(self, request):
+        # One query for the page: counts annotated, aliases prefetched.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(claim_total=Count("claims", distinct=True))
+            .prefetch_related("aliases")
+        )
+
+    @admin.display(description="aliases")
+    def alias_list(self, entity: Entity) -> str:
+        return ", ".join(alias.name for alias in entity.aliases.all())
+
+    @admin.display(description="claims", ordering="claim_total")
+    def claim_count(self, entity: Entity) -> int:
+        return entity.claim_total
+
+    def save_model(self, request, obj, form, change):
+        entity_save(entity=obj)
+
+
+class KindEntityAdmin(EntityAdmin):
+    """One kind's section: the kind is fixed, so it is neither a filter nor a field."""
+
+    list_filter = ["country"]
+    fields = ["name", "key", "description", "country", "wikidata", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.kind = self.model.KIND
+        entity_save(entity=obj)
+
+
+for proxy in KIND_PROXIES:
+    admin.site.register(proxy, KindEntityAdmin)
+
+
+@admin.register(EntityRelation)
+class EntityRelationAdmin(SimpleHistoryAdmin):
+    list_display = ["subject", "kind", "object", "role", "valid_from", "valid_to"]
+    list_filter = ["kind"]
+    list_select_related = ["subject", "object"]
+    search_fields = ["subject__name", "object__name", "role"]
+    autocomplete_fields = ["subject", "object"]
+    ordering = ["subject__name", "id"]

@@ -1,0 +1,62 @@
+"""Writes to the entity graph: entities and their aliases."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from kb.models import Entity, EntityAlias
+
+
+@transaction.atomic
+def entity_create(
+    *,
+    key: str,
+    kind: str,
+    name: str,
+    aliases: list[str] | tuple[str, ...] = (),
+    description: str = "",
+    country: str = "",
+    wikidata: str = "",
+) -> Entity:
+    """Create an entity with its aliases; raises ValidationError on bad fields."""
+    entity = Entity(
+        key=key, kind=kind, name=name, description=description, country=country, wikidata=wikidata
+    )
+    entity.full_clean()
+    entity.save()
+    entity_set_aliases(entity=entity, aliases=aliases)
+    return entity
+
+
+@transaction.atomic
+def entity_save(*, entity: Entity) -> Entity:
+    """Validate and save a new or changed entity."""
+    entity.full_clean()
+    entity.save()
+    return entity
+
+
+@transaction.atomic
+def entity_set_aliases(*, entity: Entity, aliases: list[str] | tuple[str, ...]) -> None:
+    """Make the entity's aliases exactly `aliases` (duplicates and its own name dropped)."""
+    wanted = _unique_aliases(entity.name, aliases)
+    existing = {alias.name: alias for alias in entity.aliases.all()}
+    for name, alias in existing.items():
+        if name not in wanted:
+            alias.delete()
+    for name in wanted:
+        if name not in existing:
+            alias = EntityAlias(entity=entity, name=name)
+            alias.full_clean()
+            alias.save()
+
+
+def _unique_aliases(name: str, aliases) -> list[str]:
+    seen = {name}
+    result = []
+    for alias in aliases:
+        alias = alias.strip()
+        if alias and alias not in seen:
+            seen.add(alias)
+            result.append(alias)
+    return result

@@ -1,0 +1,25 @@
+"""Shared fixtures: named users per role, the demo bundle, a fast password hasher."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.conf import settings
+
+DEMO_BUNDLE = settings.KB_DEMO_BUNDLE
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def demo_bundle() -> dict:
+    return json.loads(DEMO_BUNDLE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_superuser("staff", "staff@example.org", "pw")
