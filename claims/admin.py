@@ -65,7 +65,6 @@ class AttributeAdmin(SimpleHistoryAdmin):
 class ClaimAdmin(SimpleHistoryAdmin):
     form = ClaimForm
     list_display = [
-        "key",
         "subject",
         "attribute",
         "value_display",

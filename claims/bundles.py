@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -102,15 +101,21 @@ def bundle_parse(text: str) -> dict:
     return data
 
 
-Progress = Callable[[Iterable, int, str], Iterable]
+class NoProgress:
+    """The progress reporter's interface: told the total of a step, then each advance."""
 
+    def start(self, total: int, desc: str) -> None:
+        pass
 
-def _no_progress(iterable: Iterable, total: int, desc: str) -> Iterable:
-    return iterable
+    def advance(self, count: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def bundle_import(
-    *, bundle: dict, user=None, dry_run: bool = False, progress: Progress = _no_progress
+    *, bundle: dict, user=None, dry_run: bool = False, progress: NoProgress | None = None
 ) -> ImportReport:
     """Import a kb-bundle/1 document, all or nothing.
 
@@ -120,7 +125,8 @@ def bundle_import(
     Raises BundleInvalid listing every problem with its place; then nothing is written. With
     `dry_run`, everything is checked and counted, and nothing is kept.
     """
-    plan = _Reader(bundle).read()
+    progress = progress or NoProgress()
+    plan = _Reader(bundle, progress).read()
     report = ImportReport(dry_run=dry_run)
     with transaction.atomic():
         _Writer(plan, user=user, report=report, progress=progress).write()
@@ -159,8 +165,8 @@ TOP_LEVEL = {"format", "sources", "entities", "attributes", "claims", "flags"}
 
 
 class _Reader:
-    def __init__(self, bundle):
-        self.bundle = bundle
+    def __init__(self, bundle, progress: NoProgress):
+        self.bundle, self.progress = bundle, progress
         self.problems: list[Problem] = []
 
     def problem(self, place: str, message: str) -> None:
@@ -206,7 +212,10 @@ class _Reader:
 
     def _each(self, items: list, section: str, allowed: set[str], read) -> list[dict]:
         rows = []
+        self.progress.start(len(items), f"reading {section}")
         for index, item in enumerate(items):
+            if index % 1000 == 999:
+                self.progress.advance(1000)
             place = f"{section}[{index}]"
             if not isinstance(item, dict):
                 self.problem(place, NOT_AN_OBJECT)
@@ -217,6 +226,8 @@ class _Reader:
             if row is not None:
                 row["_place"] = place
                 rows.append(row)
+        self.progress.advance(len(items) % 1000)
+        self.progress.close()
         return rows
 
     def _check_unique(self, rows: list[dict], section: str, name: str) -> None:
@@ -689,7 +700,7 @@ def _row_fields(row: dict, exclude: set[str] = frozenset()) -> dict:
 
 
 class _Writer:
-    def __init__(self, plan: _Plan, *, user, report: ImportReport, progress: Progress):
+    def __init__(self, plan: _Plan, *, user, report: ImportReport, progress: NoProgress):
         self.plan, self.user, self.report, self.progress = plan, user, report, progress
 
     def write(self) -> None:
@@ -734,26 +745,34 @@ class _Writer:
                 self.report.updated[section] += 1
             else:
                 self.report.unchanged[section] += 1
-        created = bulk_create_with_history(
-            to_create,
-            model,
-            batch_size=BATCH,
-            default_user=self.user,
-            default_change_reason=CHANGE_REASON,
-        )
+        created = []
+        self.progress.start(len(to_create) + len(to_update), f"writing {section}")
+        for start in range(0, len(to_create), BATCH):
+            created += bulk_create_with_history(
+                to_create[start : start + BATCH],
+                model,
+                batch_size=BATCH,
+                default_user=self.user,
+                default_change_reason=CHANGE_REASON,
+            )
+            self.progress.advance(len(to_create[start : start + BATCH]))
         if to_update:
             # bulk_update does not touch auto_now fields by itself.
             now = timezone.now()
             for instance in to_update:
                 instance.updated_at = now
-            bulk_update_with_history(
-                to_update,
-                model,
-                sorted(_field_names(model, changed_fields | {"updated_at"})),
-                batch_size=BATCH,
-                default_user=self.user,
-                default_change_reason=CHANGE_REASON,
-            )
+            fields = sorted(_field_names(model, changed_fields | {"updated_at"}))
+            for start in range(0, len(to_update), BATCH):
+                bulk_update_with_history(
+                    to_update[start : start + BATCH],
+                    model,
+                    fields,
+                    batch_size=BATCH,
+                    default_user=self.user,
+                    default_change_reason=CHANGE_REASON,
+                )
+                self.progress.advance(len(to_update[start : start + BATCH]))
+        self.progress.close()
         self.report.created[section] += len(to_create)
         self.report.updated[section] += len(to_update)
         result = dict(existing)
@@ -895,7 +914,7 @@ class _Writer:
             chunk = missing_entities[start : start + BATCH]
             self.entities.update(Entity.objects.only("id", "key").in_bulk(chunk, field_name="key"))
         rows = []
-        for row in self.progress(self.plan.claims, len(self.plan.claims), "claims"):
+        for row in self.plan.claims:
             attribute = self._attribute(row["attribute"])
             source = self.sources[row["source"]]
             fields = _row_fields(row, {"subject", "attribute", "source", "claimed_on_value"})

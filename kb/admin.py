@@ -9,6 +9,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from kb.models import KIND_PROXIES, Entity, EntityAlias, EntityRelation
 from kb.services import entity_save
 
+admin.site.site_header = "Claim-tracking knowledge base"
+admin.site.site_title = "Knowledge base"
+admin.site.index_title = "Sources, entities and claims"
+
 
 class AliasInline(admin.TabularInline):
     model = EntityAlias

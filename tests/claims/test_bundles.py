@@ -383,3 +383,37 @@ def test_the_export_command_writes_the_bundle_to_standard_output_or_a_file(tmp_p
 def test_a_missing_file_is_a_clear_command_error():
     with pytest.raises(CommandError, match="no-such.json: no such file"):
         call_command("import_bundle", "no-such.json")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_large_import_shows_a_progress_bar_on_a_terminal(tmp_path, monkeypatch):
+    from claims.management.commands.synthetic_bundle import synthetic_bundle
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+
+    call_command(
+        "import_bundle", write(tmp_path, synthetic_bundle(claims=2500)), stdout=io.StringIO()
+    )
+
+    shown = terminal.getvalue()
+    assert "reading claims" in shown and "writing claims" in shown
+    assert "2500/2500" in shown
+    assert Claim.objects.count() == 2500
+
+
+def test_no_progress_bar_is_drawn_when_standard_error_is_not_a_terminal(tmp_path, monkeypatch):
+    from claims.management.commands.synthetic_bundle import synthetic_bundle
+
+    captured = io.StringIO()
+    monkeypatch.setattr("sys.stderr", captured)
+
+    call_command(
+        "import_bundle", write(tmp_path, synthetic_bundle(claims=2500)), stdout=io.StringIO()
+    )
+
+    assert captured.getvalue() == ""

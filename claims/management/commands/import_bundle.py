@@ -8,10 +8,30 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from claims.bundles import BundleInvalid, bundle_import, bundle_parse
+from claims.bundles import BundleInvalid, NoProgress, bundle_import, bundle_parse
 
-# More than this many claims and a terminal: show a progress bar.
+# A step with at least this many rows shows a progress bar on a terminal.
 PROGRESS_FROM = 2000
+
+
+class TerminalProgress(NoProgress):
+    """A tqdm bar on standard error for each large step of the import."""
+
+    bar = None
+
+    def start(self, total: int, desc: str) -> None:
+        self.close()
+        if total >= PROGRESS_FROM:
+            self.bar = tqdm(total=total, desc=desc, unit=" rows", file=sys.stderr)
+
+    def advance(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.update(count)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 class Command(BaseCommand):
@@ -34,13 +54,12 @@ class Command(BaseCommand):
             except (OSError, UnicodeDecodeError) as error:
                 raise CommandError(f"{path}: cannot read it: {error}") from error
 
-        def progress(iterable, total, desc):
-            if total < PROGRESS_FROM or not sys.stderr.isatty():
-                return iterable
-            return tqdm(iterable, total=total, desc=desc, unit=" rows", file=sys.stderr)
-
         try:
-            report = bundle_import(bundle=bundle_parse(text), dry_run=dry_run, progress=progress)
+            report = bundle_import(
+                bundle=bundle_parse(text),
+                dry_run=dry_run,
+                progress=TerminalProgress() if sys.stderr.isatty() else None,
+            )
         except BundleInvalid as error:
             for problem in error.problems:
                 self.stderr.write(f"{path}: {problem}")
