@@ -8,7 +8,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from claims.forms import ClaimForm
 from claims.models import Attribute, Claim
-from claims.services import claim_create, claim_delete, claim_update, claim_value_display
+from claims.selectors import claim_value_display
+from claims.services import claim_create, claim_delete, claim_update
 from sources.admin import SourceAdmin
 from sources.models import Source
 

@@ -15,11 +15,14 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from claims import values
-from claims.models import NUMERIC_TYPES, Attribute, Claim, Rank, ValueType
+from claims.detection import RecheckReport, groups_recheck
+from claims.models import NUMERIC_TYPES, Attribute, Claim, Contradiction, Rank, ValueType
+from claims.selectors import claim_value, date_value
 from claims.services import (
-    claim_value,
     claimed_on_columns,
-    date_value,
+    contradiction_flag,
+    contradiction_flag_update,
+    effective_period_columns,
     empty_value_columns,
     period_columns,
     value_columns,
@@ -78,15 +81,21 @@ class ImportReport:
     created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     updated: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    detection: RecheckReport | None = None
 
     def summary(self) -> str:
         parts = []
-        for section in ("sources", "entities", "attributes", "claims"):
+        for section in ("sources", "entities", "attributes", "claims", "flags"):
             parts.append(
                 f"{section}: {self.created[section]} created, {self.updated[section]} updated, "
                 f"{self.unchanged[section]} unchanged"
             )
         prefix = "dry run, nothing written. " if self.dry_run else ""
+        if self.detection is not None:
+            parts.append(
+                f"contradictions: {self.detection.created} detected, "
+                f"{self.detection.updated} updated, {self.detection.reopened} reopened"
+            )
         return prefix + "; ".join(parts)
 
 
@@ -702,12 +711,16 @@ def _row_fields(row: dict, exclude: set[str] = frozenset()) -> dict:
 class _Writer:
     def __init__(self, plan: _Plan, *, user, report: ImportReport, progress: NoProgress):
         self.plan, self.user, self.report, self.progress = plan, user, report, progress
+        self.written: dict[type, list] = {}
+        self.groups: set[tuple[int, int]] = set()
 
     def write(self) -> None:
         self._sources()
         self._entities()
         self._attributes()
         self._claims()
+        self._flags()
+        self._detect()
 
     def _upsert(
         self,
@@ -716,6 +729,8 @@ class _Writer:
         rows: list[dict],
         key_field: str = "key",
         also_changed: set[str] = frozenset(),
+        before_update=None,
+        on_create: dict | None = None,
     ):
         """Create the new rows and update the changed ones.
 
@@ -733,10 +748,12 @@ class _Writer:
             fields = row["fields"]
             instance = existing.get(row[key_field])
             if instance is None:
-                to_create.append(model(**fields))
+                to_create.append(model(**fields, **(on_create or {})))
                 continue
             changed = [name for name, value in fields.items() if getattr(instance, name) != value]
             if changed:
+                if before_update is not None:
+                    before_update(instance)
                 for name in changed:
                     setattr(instance, name, fields[name])
                 to_update.append(instance)
@@ -775,6 +792,7 @@ class _Writer:
         self.progress.close()
         self.report.created[section] += len(to_create)
         self.report.updated[section] += len(to_update)
+        self.written[model] = [*created, *to_update]
         result = dict(existing)
         result.update({getattr(obj, key_field): obj for obj in created})
         return result, {getattr(obj, key_field) for obj in created}
@@ -882,6 +900,17 @@ class _Writer:
                     ]
                 )
         self.attributes, _ = self._upsert(Attribute, "attributes", rows, key_field="code")
+        # New conflict rules change which claims of the attribute conflict.
+        self.reruled = {
+            code
+            for code, old in before.items()
+            if (old.single_valued, old.time_varying, old.choices)
+            != (
+                self.attributes[code].single_valued,
+                self.attributes[code].time_varying,
+                self.attributes[code].choices,
+            )
+        }
         # A new tolerance moves the intervals of claims this bundle does not carry.
         self.retuned = {
             code
@@ -928,10 +957,57 @@ class _Writer:
                 entity_value_id=self.entities[entity_value_key].pk if entity_value_key else None,
                 **claimed_on_columns(claimed_on=row["claimed_on_value"], source=source),
             )
+            fields.update(effective_period_columns(fields))
             rows.append({"key": row["key"], "fields": fields})
-        self._upsert(Claim, "claims", rows)
+        self._upsert(
+            Claim,
+            "claims",
+            rows,
+            before_update=lambda c: self.groups.add((c.subject_id, c.attribute_id)),
+            on_create={"created_by": self.user},
+        )
+        self.changed_claims = {claim.pk for claim in self.written[Claim]}
+        self.groups |= {(c.subject_id, c.attribute_id) for c in self.written[Claim]}
         if self.retuned:
             self._recompute_intervals(self.retuned, {row["key"] for row in rows})
+        if self.retuned or self.reruled:
+            affected = Claim.objects.filter(attribute__code__in=self.retuned | self.reruled)
+            self.groups |= set(affected.values_list("subject_id", "attribute_id").distinct())
+
+    def _flags(self) -> None:
+        if not self.plan.flags:
+            return
+        keys = {key for row in self.plan.flags for key in row["claims"]}
+        claims = {}
+        for start in range(0, len(keys), BATCH):
+            chunk = list(keys)[start : start + BATCH]
+            claims.update(Claim.objects.in_bulk(chunk, field_name="key"))
+        existing = Contradiction.objects.in_bulk(
+            [row["key"] for row in self.plan.flags], field_name="key"
+        )
+        for row in self.plan.flags:
+            members = [claims[key] for key in row["claims"]]
+            contradiction = existing.get(row["key"])
+            if contradiction is None:
+                contradiction_flag(
+                    claims=members, note=row["note"], user=self.user, key=row["key"], recheck=False
+                )
+                self.report.created["flags"] += 1
+            elif contradiction_flag_update(
+                contradiction=contradiction, claims=members, note=row["note"], user=self.user
+            ):
+                self.report.updated["flags"] += 1
+            else:
+                self.report.unchanged["flags"] += 1
+            self.groups.add((members[0].subject_id, members[0].attribute_id))
+
+    def _detect(self) -> None:
+        self.report.detection = groups_recheck(
+            groups=self.groups,
+            changed=getattr(self, "changed_claims", set()),
+            user=self.user,
+            progress=self.progress,
+        )
 
     def _recompute_intervals(self, codes: set[str], done: set[str]) -> None:
         changed = []
@@ -1012,12 +1088,25 @@ def bundle_export() -> dict:
     claims = Claim.objects.select_related(
         "subject", "attribute", "source", "entity_value"
     ).order_by("key")
+    flags = (
+        Contradiction.objects.filter(origin=Contradiction.Origin.MANUAL, withdrawn_at__isnull=True)
+        .prefetch_related("memberships__claim")
+        .order_by("key")
+    )
     return {
         "format": FORMAT,
         "sources": sources,
         "entities": entities,
         "attributes": attributes,
         "claims": [_claim_out(c) for c in claims.iterator(chunk_size=BATCH)],
+        "flags": [
+            {
+                "key": flag.key,
+                "claims": sorted(m.claim.key for m in flag.memberships.all()),
+                "note": flag.flag_note,
+            }
+            for flag in flags
+        ],
     }
 
 

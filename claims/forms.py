@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 
 from claims import values
 from claims.models import Claim, ValueType
-from claims.services import claim_value_display, date_value, value_columns, value_parse
+from claims.selectors import claim_value_display, date_value
+from claims.services import value_columns, value_parse
 
 DATE_HELP = 'e.g. "2024", "December 2023" or "May 19, 2023".'
 ENTITY_VALUE_NEEDED = "This attribute takes an entity: choose it in 'Entity value'."

@@ -163,6 +163,11 @@ class Claim(models.Model):
     claimed_on_precision = models.CharField(
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
+    # When the claim holds, for time-varying conflicts: its valid period, else the period of
+    # its claimed_on date; period_known false means "overlaps everything". NULL ends are open.
+    period_known = models.BooleanField(default=False, editable=False)
+    period_start = models.DateField(null=True, blank=True, editable=False)
+    period_end = models.DateField(null=True, blank=True, editable=False)
 
     quote = models.TextField(help_text="The verbatim words of the source that make the claim.")
     credibility = models.PositiveSmallIntegerField(
@@ -254,3 +259,128 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ContradictionStatus(models.TextChoices):
+    OPEN = "open", "open"
+    RESOLVED = "resolved", "resolved"
+    DISMISSED = "dismissed", "dismissed"
+
+
+class Outcome(models.TextChoices):
+    ONE_IS_WRONG = "one_is_wrong", "One is wrong: one position is right, the others deprecated"
+    SUPERSEDED = "superseded", "Superseded: the later value replaces the earlier"
+    DIFFERENT_SCOPE = "different_scope", "Different scope: not about the same fact"
+    SOURCES_DISAGREE = "sources_disagree", "Sources disagree: genuine, unsettled"
+    FALSE_POSITIVE = "false_positive", "False positive: no disagreement"
+
+
+# The outcomes that pick a position as the one that holds.
+OUTCOMES_WITH_POSITION = (Outcome.ONE_IS_WRONG, Outcome.SUPERSEDED)
+
+
+class Contradiction(models.Model):
+    """Claims on one subject and attribute that cannot all be true, and what an editor decided."""
+
+    class Origin(models.TextChoices):
+        AUTOMATIC = "automatic", "detected"
+        MANUAL = "manual", "flagged by hand"
+
+    Status = ContradictionStatus
+    Outcome = Outcome
+
+    key = models.CharField(
+        max_length=200, unique=True, null=True, blank=True, validators=[key_validator],
+        help_text="For hand flags carried in bundles.",
+    )  # fmt: skip
+    subject = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="contradictions")
+    attribute = models.ForeignKey(
+        Attribute, on_delete=models.PROTECT, related_name="contradictions"
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    status = models.CharField(
+        max_length=10, choices=ContradictionStatus.choices, default=ContradictionStatus.OPEN
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    note = models.TextField(blank=True, help_text="The editor's reason for the decision.")
+    flag_note = models.TextField(blank=True, help_text="Why an analyst flagged these claims.")
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detected_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopen_reason = models.TextField(blank=True)
+    # Set when the claims no longer conflict (edited or deleted): kept on record, off the queue.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
+    # Optimistic concurrency: a decision names the version it was made on.
+    version = models.PositiveIntegerField(default=1)
+    claims = models.ManyToManyField(
+        Claim, through="ContradictionClaim", related_name="contradictions"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        permissions = [
+            ("flag_contradiction", "Can flag claims as contradicting by hand"),
+            ("resolve_contradiction", "Can resolve or dismiss contradictions and set ranks"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ContradictionStatus.values),
+                name="contradiction_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["", *Outcome.values]), name="contradiction_outcome_valid"
+            ),
+            # A decision has an outcome and a date; an open contradiction has neither.
+            models.CheckConstraint(
+                condition=Q(status=ContradictionStatus.OPEN, outcome="", resolved_at__isnull=True)
+                | (
+                    ~Q(status=ContradictionStatus.OPEN)
+                    & ~Q(outcome="")
+                    & Q(resolved_at__isnull=False)
+                ),
+                name="contradiction_decision_complete",
+            ),
+        ]
+        indexes = [
+            # The editors' queue: open, current, newest first.
+            models.Index(fields=["status", "-detected_at", "-id"], name="contradiction_queue_idx"),
+            # Detection reconciles the contradictions of one subject and attribute.
+            models.Index(fields=["subject", "attribute"], name="contradiction_group_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} / {self.attribute} ({self.status})"
+
+
+class ContradictionClaim(models.Model):
+    """A claim's place in a contradiction: the position (0, 1, ...) it stands in."""
+
+    contradiction = models.ForeignKey(
+        Contradiction, on_delete=models.CASCADE, related_name="memberships"
+    )
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="memberships")
+    position = models.PositiveSmallIntegerField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contradiction", "claim"], name="contradiction_claim_unique"
+            ),
+        ]
+        indexes = [
+            # A claim's contradictions: the API's in_contradiction filter and reopening.
+            models.Index(fields=["claim", "contradiction"], name="membership_claim_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim} in {self.contradiction_id} at {self.position}"

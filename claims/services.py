@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
-from claims import values
-from claims.models import NUMERIC_TYPES, Attribute, Claim, Qualifier, Rank, ValueType
+from claims import detection, values
+from claims.models import (
+    NUMERIC_TYPES,
+    OUTCOMES_WITH_POSITION,
+    Attribute,
+    Claim,
+    Contradiction,
+    ContradictionClaim,
+    ContradictionStatus,
+    Outcome,
+    Rank,
+    ValueType,
+)
+from claims.selectors import date_value
 from kb.models import DatePrecision, Entity
 from sources.models import Source
 
@@ -110,35 +124,6 @@ def value_columns(*, attribute: Attribute, value) -> dict:
     return columns
 
 
-def claim_value(claim: Claim):
-    """The claim's value as a value object (NumericValue, DateValue, Entity, bool or str)."""
-    value_type = claim.value_type
-    if value_type in NUMERIC_TYPES:
-        return values.NumericValue(
-            kind=value_type,
-            amount=claim.amount,
-            qualifier=claim.qualifier or Qualifier.EXACT,
-            max=claim.amount_max if claim.qualifier == Qualifier.RANGE else None,
-            currency=claim.currency or None,
-            unit=claim.unit or None,
-        )
-    if value_type == ValueType.DATE:
-        return values.DateValue(claim.date_value, claim.date_precision)
-    if value_type == ValueType.ENTITY:
-        return claim.entity_value
-    if value_type == ValueType.BOOLEAN:
-        return claim.boolean_value
-    return claim.text_value
-
-
-def claim_value_display(claim: Claim) -> str:
-    """The claim's value for people: "$1.5 billion", "May 19, 2023", "Iquitos"."""
-    value = claim_value(claim)
-    if isinstance(value, Entity):
-        return value.name
-    return values.format_value(value)
-
-
 def period_columns(
     *, valid_from: values.DateValue | None, valid_to: values.DateValue | None
 ) -> dict:
@@ -163,6 +148,41 @@ def claimed_on_columns(*, claimed_on: values.DateValue | None, source: Source) -
         "claimed_on": source.published_on,
         "claimed_on_precision": source.published_on_precision,
     }
+
+
+def effective_period_columns(columns: dict) -> dict:
+    """period_known / period_start / period_end from the valid period and claimed_on columns.
+
+    The valid period when there is one, else the period claimed_on's precision covers, else
+    unknown (a claim with neither overlaps everything).
+    """
+    if columns.get("valid_from") or columns.get("valid_to"):
+        return {
+            "period_known": True,
+            "period_start": columns.get("valid_start"),
+            "period_end": columns.get("valid_end"),
+        }
+    claimed = date_value(columns.get("claimed_on"), columns.get("claimed_on_precision"))
+    if claimed is None:
+        return {"period_known": False, "period_start": None, "period_end": None}
+    start, end = claimed.interval()
+    return {"period_known": True, "period_start": start, "period_end": end}
+
+
+def time_columns(
+    *,
+    valid_from: values.DateValue | None,
+    valid_to: values.DateValue | None,
+    claimed_on: values.DateValue | None,
+    source: Source,
+) -> dict:
+    """Every date column of a claim: valid period, claimed_on, and the effective period."""
+    columns = {
+        **period_columns(valid_from=valid_from, valid_to=valid_to),
+        **claimed_on_columns(claimed_on=claimed_on, source=source),
+    }
+    columns.update(effective_period_columns(columns))
+    return columns
 
 
 def _quantize(number: Decimal) -> Decimal:
@@ -238,34 +258,235 @@ def claim_create(
         notes=notes,
         created_by=user,
         **value_columns(attribute=attribute, value=value),
-        **period_columns(valid_from=valid_from, valid_to=valid_to),
-        **claimed_on_columns(claimed_on=claimed_on, source=source),
+        **time_columns(
+            valid_from=valid_from, valid_to=valid_to, claimed_on=claimed_on, source=source
+        ),
     )
     claim.full_clean()
     claim.save()
+    detection.groups_recheck(
+        groups={(claim.subject_id, claim.attribute_id)}, changed={claim.pk}, user=user
+    )
     return claim
 
 
+_KEEP = object()
+
+
 @transaction.atomic
-def claim_update(*, claim: Claim, value=None, **fields) -> Claim:
-    """Change a claim's fields (and its value, when given); raises ValidationError on bad input."""
-    if value is not None:
-        for name, column in value_columns(attribute=claim.attribute, value=value).items():
-            setattr(claim, name, column)
+def claim_update(
+    *,
+    claim: Claim,
+    value=_KEEP,
+    valid_from=_KEEP,
+    valid_to=_KEEP,
+    claimed_on=_KEEP,
+    user=None,
+    **fields,
+) -> Claim:
+    """Change a claim's fields; value and dates only when given (None clears a date).
+
+    Rechecks contradictions of the claim's subject and attribute, before and after the change.
+    Raises ValidationError on bad input.
+    """
+    before = (claim.subject_id, claim.attribute_id)
     for name, field_value in fields.items():
         setattr(claim, name, field_value)
     claim.value_type = claim.attribute.value_type
+    if value is not _KEEP:
+        for name, column in value_columns(attribute=claim.attribute, value=value).items():
+            setattr(claim, name, column)
+    dates = {
+        "valid_from": date_value(claim.valid_from, claim.valid_from_precision)
+        if valid_from is _KEEP
+        else valid_from,
+        "valid_to": date_value(claim.valid_to, claim.valid_to_precision)
+        if valid_to is _KEEP
+        else valid_to,
+        "claimed_on": date_value(claim.claimed_on, claim.claimed_on_precision)
+        if claimed_on is _KEEP
+        else claimed_on,
+    }
+    for name, column in time_columns(**dates, source=claim.source).items():
+        setattr(claim, name, column)
     claim.full_clean()
     claim.save()
+    detection.groups_recheck(
+        groups={before, (claim.subject_id, claim.attribute_id)}, changed={claim.pk}, user=user
+    )
     return claim
 
 
 @transaction.atomic
-def claim_delete(*, claim: Claim) -> None:
-    """Delete a claim; its history keeps what it said."""
+def claim_delete(*, claim: Claim, user=None) -> None:
+    """Delete a claim (its history keeps what it said) and recheck its subject and attribute."""
+    group = (claim.subject_id, claim.attribute_id)
     claim.delete()
+    detection.groups_recheck(groups={group}, user=user)
 
 
-def date_value(date: datetime.date | None, precision: str) -> values.DateValue | None:
-    """A stored date and its precision as a DateValue (None stays None)."""
-    return values.DateValue(date, precision) if date else None
+# Contradictions: hand flags and editors' decisions.
+
+FLAG_NEEDS_TWO = "Choose at least two different claims to flag."
+FLAG_SAME_TARGET = "The claims of a flag must share their subject and attribute."
+NOTE_REQUIRED = "Say why: the note is required and stays on record."
+POSITION_REQUIRED = "Choose the position that holds."
+STALE_DECISION = (
+    "Another editor changed this contradiction while you were reading it ({who}, {when}). "
+    "Nothing was saved; your note is kept below. Read their decision, then decide again."
+)
+WITHDRAWN = "This contradiction is no longer detected: its claims do not conflict any more."
+FOUR_EYES = (
+    "Four eyes: you created every claim of that position yourself, so another editor must "
+    "decide in its favour."
+)
+
+
+class StaleDecision(ValidationError):
+    """The contradiction changed since the editor loaded it (optimistic concurrency)."""
+
+
+def _flag_members(claims: list[Claim]) -> list[tuple[int, int]]:
+    facts = [detection.facts_of({f: getattr(c, f) for f in detection.FACT_FIELDS}) for c in claims]
+    return detection.flag_positions(facts)
+
+
+def _check_flag(claims: list[Claim], note: str) -> None:
+    if len({c.pk for c in claims}) < 2:
+        raise ValidationError(FLAG_NEEDS_TWO)
+    if len({(c.subject_id, c.attribute_id) for c in claims}) > 1:
+        raise ValidationError(FLAG_SAME_TARGET)
+    if not note.strip():
+        raise ValidationError({"note": NOTE_REQUIRED})
+
+
+@transaction.atomic
+def contradiction_flag(
+    *, claims: list[Claim], note: str, user, key: str | None = None, recheck: bool = True
+) -> Contradiction:
+    """Flag claims that the rules cannot catch as a contradiction (origin manual), with a note.
+
+    Raises ValidationError unless there are two or more claims on one subject and attribute.
+    """
+    _check_flag(claims, note)
+    contradiction = Contradiction(
+        key=key,
+        subject_id=claims[0].subject_id,
+        attribute_id=claims[0].attribute_id,
+        origin=Contradiction.Origin.MANUAL,
+        flag_note=note.strip(),
+        flagged_by=user,
+    )
+    contradiction.full_clean(exclude=["key"] if key is None else None)
+    contradiction._history_user = user
+    contradiction._change_reason = "flagged by hand"
+    contradiction.save()
+    if key is None:
+        contradiction.key = f"flag-{contradiction.pk}"
+        contradiction.save(update_fields=["key"])
+    ContradictionClaim.objects.bulk_create(
+        ContradictionClaim(contradiction=contradiction, claim_id=claim_id, position=position)
+        for claim_id, position in _flag_members(claims)
+    )
+    return contradiction
+
+
+@transaction.atomic
+def contradiction_flag_update(
+    *, contradiction: Contradiction, claims: list[Claim], note: str, user
+) -> bool:
+    """Make a hand flag name exactly these claims with this note; returns whether it changed."""
+    _check_flag(claims, note)
+    members = _flag_members(claims)
+    current = dict(contradiction.memberships.values_list("claim_id", "position"))
+    if current == dict(members) and contradiction.flag_note == note.strip():
+        return False
+    contradiction.flag_note = note.strip()
+    contradiction.subject_id, contradiction.attribute_id = (
+        claims[0].subject_id,
+        claims[0].attribute_id,
+    )
+    contradiction._history_user = user
+    contradiction._change_reason = "flag changed"
+    contradiction.save()
+    contradiction.memberships.all().delete()
+    ContradictionClaim.objects.bulk_create(
+        ContradictionClaim(contradiction=contradiction, claim_id=claim_id, position=position)
+        for claim_id, position in members
+    )
+    return True
+
+
+@transaction.atomic
+def contradiction_resolve(
+    *,
+    contradiction: Contradiction,
+    outcome: str,
+    note: str,
+    user,
+    version: int,
+    position: int | None = None,
+) -> Contradiction:
+    """Record an editor's decision: resolved with an outcome, or dismissed as a false positive.
+
+    `version` is the one the editor saw; if the contradiction changed since, StaleDecision is
+    raised and nothing is written. one_is_wrong makes the chosen position preferred and the
+    others deprecated; superseded makes it preferred and leaves the others normal. With
+    settings.KB_FOUR_EYES, an editor may not decide for a position whose claims they alone
+    created. Raises ValidationError on a missing note, outcome or position.
+    """
+    current = Contradiction.objects.select_for_update().get(pk=contradiction.pk)
+    if current.version != version:
+        who = current.resolved_by or "detection"
+        when = current.resolved_at or current.reopened_at or current.withdrawn_at
+        raise StaleDecision(
+            STALE_DECISION.format(
+                who=who, when=when.strftime("%Y-%m-%d %H:%M UTC") if when else "just now"
+            )
+        )
+    if current.withdrawn_at is not None:
+        raise ValidationError(WITHDRAWN)
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": f'Unknown outcome "{outcome}".'})
+    if not note.strip():
+        raise ValidationError({"note": NOTE_REQUIRED})
+    members = list(current.memberships.select_related("claim"))
+    positions = sorted({m.position for m in members})
+    if outcome in OUTCOMES_WITH_POSITION:
+        if position not in positions:
+            raise ValidationError({"position": POSITION_REQUIRED})
+        chosen = [m.claim for m in members if m.position == position]
+        creators = {claim.created_by_id for claim in chosen}
+        if settings.KB_FOUR_EYES and user is not None and creators == {user.pk}:
+            raise ValidationError({"position": FOUR_EYES})
+        new_rank = {
+            m.claim_id: Rank.PREFERRED
+            if m.position == position
+            else (Rank.DEPRECATED if outcome == Outcome.ONE_IS_WRONG else Rank.NORMAL)
+            for m in members
+        }
+        changed = [m.claim for m in members if m.claim.rank != new_rank[m.claim_id]]
+        for claim in changed:
+            claim.rank = new_rank[claim.pk]
+        if changed:
+            bulk_update_with_history(
+                changed,
+                Claim,
+                ["rank"],
+                default_user=user,
+                default_change_reason=f"contradiction #{current.pk}: {outcome}",
+            )
+    now = timezone.now()
+    current.status = (
+        ContradictionStatus.DISMISSED
+        if outcome == Outcome.FALSE_POSITIVE
+        else ContradictionStatus.RESOLVED
+    )
+    current.outcome, current.note = outcome, note.strip()
+    current.resolved_at, current.resolved_by = now, user
+    current.version += 1
+    current.full_clean()
+    current._history_user = user
+    current._change_reason = f"{current.status}: {outcome}"
+    current.save()
+    return current

@@ -114,6 +114,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.getenv("STATIC_ROOT", BASE_DIR / "staticfiles"))
 
+# Four eyes: an editor may not decide in favour of claims they alone created.
+KB_FOUR_EYES = envbool("KB_FOUR_EYES", "true")
+
 # The bundle the demo loads (`make run`).
 KB_DEMO_BUNDLE = BASE_DIR / "kb" / "demo" / "peru.json"
 

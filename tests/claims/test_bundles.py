@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from simple_history.utils import get_history_model_for_model
 
 from claims.bundles import BundleInvalid, bundle_export, bundle_import
-from claims.models import Attribute, Claim
+from claims.models import Attribute, Claim, Contradiction
 from kb.models import Entity, EntityAlias
 from sources.models import Publisher, Source
 
@@ -198,7 +198,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_bundle_back(
 ):
     bundle_import(bundle=small_bundle())
     exported = bundle_export()
-    for model in (Claim, Attribute, EntityAlias, Entity, Source, Publisher):
+    for model in (Contradiction, Claim, Attribute, EntityAlias, Entity, Source, Publisher):
         model.objects.all().delete()
     assert Claim.objects.count() == 0
 
@@ -216,7 +216,7 @@ def test_the_demo_bundle_imports_twice_without_change_and_round_trips(demo_bundl
     assert sum(again.created.values()) == sum(again.updated.values()) == 0
     assert bundle_export() == exported
 
-    for model in (Claim, Attribute, EntityAlias, Entity, Source, Publisher):
+    for model in (Contradiction, Claim, Attribute, EntityAlias, Entity, Source, Publisher):
         model.objects.all().delete()
     bundle_import(bundle=exported)
     assert bundle_export() == exported

@@ -1,0 +1,342 @@
+"""Contradiction detection: brings the contradictions of subject/attribute groups in line with
+their claims, incrementally on every write and from scratch in the full recheck."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from claims import conflicts
+from claims.models import (
+    Attribute,
+    Claim,
+    Contradiction,
+    ContradictionClaim,
+    ContradictionStatus,
+    Rank,
+)
+from claims.selectors import claim_value_display
+
+# Groups handled per round trip: a few queries serve this many subject/attribute pairs.
+CHUNK = 500
+
+WITHDRAWN_NO_CONFLICT = "Its claims no longer conflict (a claim was edited or deleted)."
+WITHDRAWN_MERGED = "Merged into contradiction #{id}: a claim now connects them."
+WITHDRAWN_TOO_FEW = "Fewer than two of its claims remain on this subject and attribute."
+REOPENED = (
+    'Reopened: claim "{key}" ({value}, from "{source}") conflicts with the preferred '
+    "position ({preferred})."
+)
+
+Group = tuple[int, int]  # (subject id, attribute id)
+
+FACT_FIELDS = (
+    "id", "key", "subject_id", "attribute_id", "low", "high", "currency", "unit", "date_low",
+    "date_high", "entity_value_id", "boolean_value", "text_value", "period_known",
+    "period_start", "period_end", "rank",
+)  # fmt: skip
+
+
+@dataclass
+class RecheckReport:
+    created: int = 0
+    updated: int = 0
+    withdrawn: int = 0
+    reopened: int = 0
+    groups: int = 0
+
+
+@dataclass
+class _Changes:
+    create: list[tuple[Contradiction, list[tuple[int, int]]]] = field(default_factory=list)
+    update: dict[int, Contradiction] = field(default_factory=dict)
+    memberships: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    reasons: dict[int, str] = field(default_factory=dict)
+
+
+def rules_of(attribute: Attribute) -> conflicts.Rules:
+    """The conflict rules an attribute sets."""
+    return conflicts.Rules(
+        value_type=attribute.value_type,
+        single_valued=attribute.single_valued,
+        time_varying=attribute.time_varying,
+        choices=tuple(attribute.choices) if attribute.choices is not None else None,
+    )
+
+
+def facts_of(row: dict) -> conflicts.Facts:
+    """The facts the rules read, from a row of FACT_FIELDS."""
+    return conflicts.Facts(
+        id=row["id"],
+        low=row["low"],
+        high=row["high"],
+        currency=row["currency"],
+        unit=row["unit"],
+        date_low=row["date_low"],
+        date_high=row["date_high"],
+        entity_id=row["entity_value_id"],
+        boolean=row["boolean_value"],
+        text=row["text_value"],
+        period=(row["period_start"], row["period_end"]) if row["period_known"] else None,
+    )
+
+
+def groups_recheck(
+    *, groups: Iterable[Group], changed: set[int] = frozenset(), user=None, progress=None
+) -> RecheckReport:
+    """Rebuild the contradictions of the given (subject id, attribute id) groups.
+
+    Each connected component of conflicting claims becomes one automatic contradiction,
+    matched to the existing one it overlaps most, so decisions stay attached; contradictions
+    whose claims no longer conflict are withdrawn, not deleted. A resolved contradiction that
+    a `changed` claim now contradicts (against its preferred position) is reopened. Hand flags
+    keep their claims. Cost: a few queries per CHUNK groups, proportional to their claims.
+    """
+    groups = sorted({g for g in groups if None not in g})
+    report = RecheckReport(groups=len(groups))
+    rules = {a.pk: rules_of(a) for a in Attribute.objects.all()}
+    if progress is not None:
+        progress.start(len(groups), "rechecking")
+    for start in range(0, len(groups), CHUNK):
+        chunk = groups[start : start + CHUNK]
+        with transaction.atomic():
+            _recheck_chunk(chunk, rules, changed, report, user)
+        if progress is not None:
+            progress.advance(len(chunk))
+    if progress is not None:
+        progress.close()
+    return report
+
+
+def all_groups() -> set[Group]:
+    """Every subject/attribute group that has claims or contradictions."""
+    with_claims = Claim.objects.values_list("subject_id", "attribute_id").distinct()
+    with_contradictions = Contradiction.objects.values_list("subject_id", "attribute_id")
+    return set(with_claims) | set(with_contradictions.distinct())
+
+
+def recheck_all(*, progress=None) -> RecheckReport:
+    """The full recheck: every group rebuilt from its claims, as incremental detection would."""
+    return groups_recheck(groups=all_groups(), progress=progress)
+
+
+def _recheck_chunk(
+    chunk: list[Group], rules, changed: set[int], report: RecheckReport, user
+) -> None:
+    wanted = set(chunk)
+    subjects = {s for s, _ in chunk}
+    attributes = {a for _, a in chunk}
+    claims_by_group: dict[Group, list[dict]] = defaultdict(list)
+    rows = Claim.objects.filter(subject_id__in=subjects, attribute_id__in=attributes)
+    for row in rows.values(*FACT_FIELDS).order_by("id"):
+        group = (row["subject_id"], row["attribute_id"])
+        if group in wanted:
+            claims_by_group[group].append(row)
+    contradictions_by_group: dict[Group, list[Contradiction]] = defaultdict(list)
+    existing = Contradiction.objects.filter(subject_id__in=subjects, attribute_id__in=attributes)
+    by_id = {}
+    for contradiction in existing.order_by("id"):
+        group = (contradiction.subject_id, contradiction.attribute_id)
+        if group in wanted:
+            contradiction.members = {}
+            contradictions_by_group[group].append(contradiction)
+            by_id[contradiction.pk] = contradiction
+    memberships = ContradictionClaim.objects.filter(contradiction_id__in=list(by_id))
+    for contradiction_id, claim_id, position in memberships.values_list(
+        "contradiction_id", "claim_id", "position"
+    ):
+        by_id[contradiction_id].members[claim_id] = position
+
+    changes = _Changes()
+    now = timezone.now()
+    for group in chunk:
+        rows = claims_by_group.get(group, [])
+        _reconcile(
+            rows,
+            rules.get(group[1]),
+            contradictions_by_group.get(group, []),
+            changed,
+            changes,
+            now,
+            report,
+        )
+    _apply(changes, report, user)
+
+
+def _reconcile(rows, rule, existing, changed, changes: _Changes, now, report) -> None:
+    facts = {row["id"]: facts_of(row) for row in rows}
+    rows_by_id = {row["id"]: row for row in rows}
+    components = conflicts.components(list(facts.values()), rule) if rule else []
+    automatic = [c for c in existing if c.origin == Contradiction.Origin.AUTOMATIC]
+    taken: set[int] = set()
+
+    for component in components:
+        ids = {f.id for f in component}
+        candidates = [c for c in automatic if c.pk not in taken and ids & set(c.members)]
+        members = [
+            (claim.id, index)
+            for index, position in enumerate(conflicts.positions(component, rule))
+            for claim in position
+        ]
+        if not candidates:
+            changes.create.append(
+                (
+                    Contradiction(
+                        subject_id=rows[0]["subject_id"],
+                        attribute_id=rows[0]["attribute_id"],
+                        origin=Contradiction.Origin.AUTOMATIC,
+                        detected_at=now,
+                    ),
+                    members,
+                )
+            )
+            continue
+        best = max(
+            candidates,
+            key=lambda c: (c.withdrawn_at is None, len(ids & set(c.members)), -c.pk),
+        )
+        taken.add(best.pk)
+        reasons = []
+        if best.withdrawn_at is not None:
+            best.withdrawn_at, best.withdrawn_reason = None, ""
+            reasons.append("detected again")
+        if dict(members) != best.members:
+            changes.memberships[best.pk] = members
+            reasons.append("claims changed")
+        if best.status == ContradictionStatus.RESOLVED:
+            reason = _reopen_reason(best, component, rule, rows_by_id, changed)
+            if reason:
+                best.status, best.outcome, best.note = ContradictionStatus.OPEN, "", ""
+                best.resolved_at = best.resolved_by = None
+                best.reopened_at, best.reopen_reason = now, reason
+                best.version += 1
+                report.reopened += 1
+                reasons.append("reopened")
+        if reasons:
+            changes.update[best.pk] = best
+            changes.reasons[best.pk] = ", ".join(reasons)
+
+    for contradiction in automatic:
+        if contradiction.pk in taken or contradiction.withdrawn_at is not None:
+            continue
+        merged_into = [
+            c for c in automatic if c.pk in taken and set(c.members) & set(contradiction.members)
+        ]
+        contradiction.withdrawn_at = now
+        contradiction.withdrawn_reason = (
+            WITHDRAWN_MERGED.format(id=merged_into[0].pk) if merged_into else WITHDRAWN_NO_CONFLICT
+        )
+        changes.update[contradiction.pk] = contradiction
+        changes.reasons[contradiction.pk] = "withdrawn"
+        report.withdrawn += 1
+
+    for contradiction in existing:
+        if contradiction.origin == Contradiction.Origin.MANUAL:
+            _reconcile_flag(contradiction, facts, rule, changes, now, report)
+
+
+def _reconcile_flag(contradiction, facts, rule, changes: _Changes, now, report) -> None:
+    """A hand flag keeps the claims the analyst chose that are still on its subject/attribute."""
+    kept = [facts[claim_id] for claim_id in contradiction.members if claim_id in facts]
+    if len(kept) < 2:
+        if contradiction.withdrawn_at is None:
+            contradiction.withdrawn_at, contradiction.withdrawn_reason = now, WITHDRAWN_TOO_FEW
+            changes.update[contradiction.pk] = contradiction
+            changes.reasons[contradiction.pk] = "withdrawn"
+            report.withdrawn += 1
+        return
+    members = flag_positions(kept)
+    if dict(members) != contradiction.members:
+        changes.memberships[contradiction.pk] = members
+        changes.update[contradiction.pk] = contradiction
+        changes.reasons[contradiction.pk] = "claims changed"
+
+
+def flag_positions(facts: list[conflicts.Facts]) -> list[tuple[int, int]]:
+    """Positions of hand-flagged claims: claims with the same value stand together."""
+    by_value: dict[tuple, list[int]] = {}
+    for fact in sorted(facts, key=conflicts.value_order):
+        by_value.setdefault(conflicts.value_order(fact)[:-1], []).append(fact.id)
+    return [(claim_id, index) for index, ids in enumerate(by_value.values()) for claim_id in ids]
+
+
+def _reopen_reason(contradiction, component, rule, rows_by_id, changed) -> str:
+    """Why a changed claim reopens a resolved contradiction, or "" when it does not."""
+    preferred = [f for f in component if rows_by_id[f.id]["rank"] == Rank.PREFERRED]
+    if not preferred:
+        return ""
+    for fact in component:
+        if fact.id not in changed or rows_by_id[fact.id]["rank"] == Rank.PREFERRED:
+            continue
+        if any(conflicts.conflict(fact, other, rule) for other in preferred):
+            claim = Claim.objects.select_related("source").get(pk=fact.id)
+            preferred_claim = Claim.objects.get(pk=preferred[0].id)
+            return REOPENED.format(
+                key=claim.key,
+                value=claim_value_display(claim),
+                source=claim.source.title,
+                preferred=claim_value_display(preferred_claim),
+            )
+    return ""
+
+
+def _apply(changes: _Changes, report: RecheckReport, user) -> None:
+    if changes.create:
+        created = bulk_create_with_history(
+            [c for c, _ in changes.create],
+            Contradiction,
+            default_user=user,
+            default_change_reason="detected",
+        )
+        new_members = [
+            ContradictionClaim(contradiction=contradiction, claim_id=claim_id, position=position)
+            for contradiction, (_, members) in zip(created, changes.create, strict=True)
+            for claim_id, position in members
+        ]
+        ContradictionClaim.objects.bulk_create(new_members, batch_size=2000)
+        report.created += len(created)
+    if changes.memberships:
+        ContradictionClaim.objects.filter(contradiction_id__in=list(changes.memberships)).delete()
+        ContradictionClaim.objects.bulk_create(
+            [
+                ContradictionClaim(contradiction_id=cid, claim_id=claim_id, position=position)
+                for cid, members in changes.memberships.items()
+                for claim_id, position in members
+            ],
+            batch_size=2000,
+        )
+    if changes.update:
+        by_reason: dict[str, list[Contradiction]] = defaultdict(list)
+        for pk, contradiction in changes.update.items():
+            by_reason[changes.reasons[pk]].append(contradiction)
+        for reason, contradictions in by_reason.items():
+            bulk_update_with_history(
+                contradictions,
+                Contradiction,
+                [
+                    "status",
+                    "outcome",
+                    "note",
+                    "resolved_at",
+                    "resolved_by",
+                    "reopened_at",
+                    "reopen_reason",
+                    "withdrawn_at",
+                    "withdrawn_reason",
+                    "version",
+                ],  # fmt: skip
+                default_user=user,
+                default_change_reason=reason,
+            )
+        report.updated += len(changes.update)
+
+
+def open_contradictions_q(prefix: str = "") -> Q:
+    """Contradictions on the editors' queue: open and still detected."""
+    return Q(**{f"{prefix}status": ContradictionStatus.OPEN, f"{prefix}withdrawn_at__isnull": True})
