@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from claims.forms import ClaimForm
 from claims.models import Attribute, Claim
-from claims.selectors import claim_value_display
+from claims.selectors import claim_interval_display, claim_value_display
 from claims.services import claim_create, claim_delete, claim_update
 from sources.admin import SourceAdmin
 from sources.models import Source
@@ -104,15 +104,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="normalised")
     def normalised(self, claim: Claim) -> str:
-        if claim.pk is None:
-            return "-"
-        if claim.low is not None:
-            high = "+∞" if claim.high is None else f"{claim.high.normalize():f}"
-            unit = claim.currency or claim.unit
-            return f"[{claim.low.normalize():f}, {high}] {unit}".strip()
-        if claim.date_low:
-            return f"{claim.date_low} .. {claim.date_high}"
-        return claim_value_display(claim)
+        return claim_interval_display(claim) if claim.pk else "-"
 
     def save_model(self, request, obj, form, change):
         form.instance = claim_save_from_form(form, request.user)

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from claims import values
-from claims.models import Claim, ValueType
+from claims.models import OUTCOMES_WITH_POSITION, Claim, Outcome, ValueType
 from claims.selectors import claim_value_display, date_value
 from claims.services import value_columns, value_parse
 
@@ -95,3 +95,43 @@ class ClaimForm(forms.ModelForm):
         cleaned["value"] = value
         cleaned["value_as_written"] = text
         return cleaned
+
+
+class ResolveForm(forms.Form):
+    """An editor's decision on a contradiction; `version` is the one the editor read."""
+
+    outcome = forms.ChoiceField(choices=[("", "Choose an outcome")] + Outcome.choices)
+    position = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="For one_is_wrong and superseded: the position that holds.",
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why. The note is required and stays on record.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, positions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].choices = [("", "—")] + [
+            (p.index, f"Position {p.index + 1}: {p.display}") for p in positions
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") in OUTCOMES_WITH_POSITION and cleaned.get("position") is None:
+            self.add_error("position", "Choose the position that holds.")
+        return cleaned
+
+
+class FlagForm(forms.Form):
+    """An analyst's hand flag: claims of one attribute of an entity, and why."""
+
+    claims = forms.ModelMultipleChoiceField(queryset=Claim.objects.none())
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, entity=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["claims"].queryset = Claim.objects.filter(subject=entity)

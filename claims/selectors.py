@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count
 
 from claims import values
-from claims.models import NUMERIC_TYPES, Claim, Qualifier, ValueType
+from claims.models import (
+    NUMERIC_TYPES,
+    Claim,
+    Contradiction,
+    ContradictionClaim,
+    ContradictionStatus,
+    Qualifier,
+    Rank,
+    ValueType,
+)
 from kb.models import Entity
 
 
@@ -41,3 +53,125 @@ def claim_value_display(claim: Claim) -> str:
 def date_value(date: datetime.date | None, precision: str) -> values.DateValue | None:
     """A stored date and its precision as a DateValue (None stays None)."""
     return values.DateValue(date, precision) if date else None
+
+
+# Contradictions.
+
+
+@dataclass
+class Position:
+    index: int
+    display: str
+    claims: list
+
+
+def contradiction_queue():
+    """Open contradictions still detected, newest first, with subject and attribute joined."""
+    return (
+        Contradiction.objects.filter(status=ContradictionStatus.OPEN, withdrawn_at__isnull=True)
+        .select_related("subject", "attribute")
+        .annotate(claim_total=Count("memberships"))
+        .order_by("-detected_at", "-id")
+    )
+
+
+def contradiction_list():
+    """Every contradiction with subject and attribute joined, newest first."""
+    return Contradiction.objects.select_related("subject", "attribute").order_by(
+        "-detected_at", "-id"
+    )
+
+
+def contradiction_positions(contradiction: Contradiction) -> list[Position]:
+    """The positions of a contradiction, each with its claims ordered by value, claims with
+    their source, publisher, subject and entity value loaded: one query."""
+    memberships = contradiction.memberships.select_related(
+        "claim__source__publisher",
+        "claim__subject",
+        "claim__attribute",
+        "claim__entity_value",
+        "claim__created_by",
+    ).order_by("position", "claim__low", "claim__date_low", "claim__id")
+    positions: dict[int, Position] = {}
+    for membership in memberships:
+        claim = membership.claim
+        position = positions.get(membership.position)
+        if position is None:
+            position = positions[membership.position] = Position(
+                index=membership.position, display=claim_value_display(claim), claims=[]
+            )
+        position.claims.append(claim)
+    return list(positions.values())
+
+
+def contradiction_history(contradiction: Contradiction):
+    """The recorded changes of a contradiction, newest first, with who made them."""
+    return contradiction.history.select_related("history_user").order_by("-history_date", "-pk")
+
+
+def claims_of_entity(entity: Entity):
+    """An entity's claims with attribute, source and entity value joined, by attribute then
+    value: one query."""
+    return (
+        Claim.objects.filter(subject=entity)
+        .select_related("attribute", "source__publisher", "entity_value")
+        .order_by("attribute__label", "attribute_id", "low", "date_low", "id")
+    )
+
+
+def open_contradictions_of_claims(claim_ids) -> dict[int, list[int]]:
+    """{claim id: ids of the open, current contradictions it stands in}: one query."""
+    result: dict[int, list[int]] = {}
+    memberships = ContradictionClaim.objects.filter(
+        claim_id__in=list(claim_ids),
+        contradiction__status=ContradictionStatus.OPEN,
+        contradiction__withdrawn_at__isnull=True,
+    ).values_list("claim_id", "contradiction_id")
+    for claim_id, contradiction_id in memberships.order_by("contradiction_id"):
+        result.setdefault(claim_id, []).append(contradiction_id)
+    return result
+
+
+@dataclass
+class AttributeFacts:
+    """One attribute of an entity on its page: the best value, and every claim."""
+
+    attribute: object
+    claims: list
+    best: list
+    contradiction_ids: list[int]
+
+
+def entity_facts(entity: Entity) -> list[AttributeFacts]:
+    """Per attribute: the best claims (preferred ones, else all normal ones), every claim, and
+    the open contradictions among them. Two queries."""
+    claims = list(claims_of_entity(entity))
+    in_contradiction = open_contradictions_of_claims(c.pk for c in claims)
+    by_attribute: dict[int, list] = {}
+    for claim in claims:
+        claim.open_contradictions = in_contradiction.get(claim.pk, [])
+        by_attribute.setdefault(claim.attribute_id, []).append(claim)
+    facts = []
+    for attribute_claims in by_attribute.values():
+        preferred = [c for c in attribute_claims if c.rank == Rank.PREFERRED]
+        best = preferred or [c for c in attribute_claims if c.rank == Rank.NORMAL]
+        ids = sorted({i for c in attribute_claims for i in c.open_contradictions})
+        facts.append(AttributeFacts(attribute_claims[0].attribute, attribute_claims, best, ids))
+    return facts
+
+
+def claim_interval_display(claim: Claim) -> str:
+    """The interval a claim's value denotes, as stored: "[180000000, 180000000] USD"."""
+    if claim.low is not None:
+        high = "+∞" if claim.high is None else f"{claim.high.normalize():f}"
+        unit = claim.currency or claim.unit
+        return f"[{claim.low.normalize():f}, {high}] {unit}".strip()
+    if claim.date_low:
+        return f"{claim.date_low} .. {claim.date_high}"
+    return claim_value_display(claim)
+
+
+def date_display(date: datetime.date | None, precision: str) -> str:
+    """A stored date as people read it at its precision: "May 19, 2023", "December 2023"."""
+    value = date_value(date, precision)
+    return values.format_value(value) if value else ""

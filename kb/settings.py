@@ -114,6 +114,10 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.getenv("STATIC_ROOT", BASE_DIR / "staticfiles"))
 
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "queue"
+LOGOUT_REDIRECT_URL = "home"
+
 # Four eyes: an editor may not decide in favour of claims they alone created.
 KB_FOUR_EYES = envbool("KB_FOUR_EYES", "true")
 

@@ -1,0 +1,14 @@
+"""The pages of analysts, editors and readers."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from claims import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("contradictions/", views.queue, name="queue"),
+    path("contradictions/<int:pk>/", views.contradiction_detail, name="contradiction"),
+    path("entities/<int:pk>/", views.entity_detail, name="entity"),
+]
