@@ -23,3 +23,32 @@ def demo_bundle() -> dict:
 @pytest.fixture
 def staff(django_user_model):
     return django_user_model.objects.create_superuser("staff", "staff@example.org", "pw")
+
+
+def _member(django_user_model, name: str, group: str | None):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(name, f"{name}@example.org", "pw")
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def analyst(django_user_model):
+    return _member(django_user_model, "ana", "Analyst")
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return _member(django_user_model, "eddie", "Editor")
+
+
+@pytest.fixture
+def second_editor(django_user_model):
+    return _member(django_user_model, "edna", "Editor")
+
+
+@pytest.fixture
+def researcher(django_user_model):
+    return _member(django_user_model, "rita", None)
