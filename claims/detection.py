@@ -100,7 +100,8 @@ def groups_recheck(
     """
     groups = sorted({g for g in groups if None not in g})
     report = RecheckReport(groups=len(groups))
-    rules = {a.pk: rules_of(a) for a in Attribute.objects.all()}
+    attribute_ids = {attribute for _, attribute in groups}
+    rules = {a.pk: rules_of(a) for a in Attribute.objects.filter(pk__in=attribute_ids)}
     if progress is not None:
         progress.start(len(groups), "rechecking")
     for start in range(0, len(groups), CHUNK):

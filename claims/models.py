@@ -361,15 +361,16 @@ class Contradiction(models.Model):
 
 
 class ContradictionClaim(models.Model):
-    """A claim's place in a contradiction: the position (0, 1, ...) it stands in."""
+    """A claim's place in a contradiction: the position (0, 1, ...) it stands in.
+
+    Its changes are recorded in the contradiction's history ("claims changed").
+    """
 
     contradiction = models.ForeignKey(
         Contradiction, on_delete=models.CASCADE, related_name="memberships"
     )
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="memberships")
     position = models.PositiveSmallIntegerField()
-
-    history = HistoricalRecords()
 
     class Meta:
         constraints = [

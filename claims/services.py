@@ -262,7 +262,9 @@ def claim_create(
             valid_from=valid_from, valid_to=valid_to, claimed_on=claimed_on, source=source
         ),
     )
-    claim.full_clean()
+    # The database enforces the check constraints; Django would ask it once per constraint,
+    # and value_columns has already checked what they guard.
+    claim.full_clean(validate_constraints=False)
     claim.save()
     detection.groups_recheck(
         groups={(claim.subject_id, claim.attribute_id)}, changed={claim.pk}, user=user
@@ -309,7 +311,9 @@ def claim_update(
     }
     for name, column in time_columns(**dates, source=claim.source).items():
         setattr(claim, name, column)
-    claim.full_clean()
+    # The database enforces the check constraints; Django would ask it once per constraint,
+    # and value_columns has already checked what they guard.
+    claim.full_clean(validate_constraints=False)
     claim.save()
     detection.groups_recheck(
         groups={before, (claim.subject_id, claim.attribute_id)}, changed={claim.pk}, user=user
