@@ -175,7 +175,7 @@ def _reconcile(rows, rule, existing, changed, changes: _Changes, now, report) ->
     rows_by_id = {row["id"]: row for row in rows}
     components = conflicts.components(list(facts.values()), rule) if rule else []
     automatic = [c for c in existing if c.origin == Contradiction.Origin.AUTOMATIC]
-    taken: set[int] = set()
+    taken: dict[int, set[int]] = {}  # contradiction id: the claim ids it now holds
 
     for component in components:
         ids = {f.id for f in component}
@@ -202,7 +202,7 @@ def _reconcile(rows, rule, existing, changed, changes: _Changes, now, report) ->
             candidates,
             key=lambda c: (c.withdrawn_at is None, len(ids & set(c.members)), -c.pk),
         )
-        taken.add(best.pk)
+        taken[best.pk] = ids
         reasons = []
         if best.withdrawn_at is not None:
             best.withdrawn_at, best.withdrawn_reason = None, ""
@@ -220,18 +220,19 @@ def _reconcile(rows, rule, existing, changed, changes: _Changes, now, report) ->
                 report.reopened += 1
                 reasons.append("reopened")
         if reasons:
+            if "reopened" not in reasons:
+                best.version += 1  # a decision made on the old positions is stale
             changes.update[best.pk] = best
             changes.reasons[best.pk] = ", ".join(reasons)
 
     for contradiction in automatic:
         if contradiction.pk in taken or contradiction.withdrawn_at is not None:
             continue
-        merged_into = [
-            c for c in automatic if c.pk in taken and set(c.members) & set(contradiction.members)
-        ]
+        merged_into = [pk for pk, ids in taken.items() if ids & set(contradiction.members)]
         contradiction.withdrawn_at = now
+        contradiction.version += 1
         contradiction.withdrawn_reason = (
-            WITHDRAWN_MERGED.format(id=merged_into[0].pk) if merged_into else WITHDRAWN_NO_CONFLICT
+            WITHDRAWN_MERGED.format(id=merged_into[0]) if merged_into else WITHDRAWN_NO_CONFLICT
         )
         changes.update[contradiction.pk] = contradiction
         changes.reasons[contradiction.pk] = "withdrawn"
@@ -248,6 +249,7 @@ def _reconcile_flag(contradiction, facts, rule, changes: _Changes, now, report) 
     if len(kept) < 2:
         if contradiction.withdrawn_at is None:
             contradiction.withdrawn_at, contradiction.withdrawn_reason = now, WITHDRAWN_TOO_FEW
+            contradiction.version += 1
             changes.update[contradiction.pk] = contradiction
             changes.reasons[contradiction.pk] = "withdrawn"
             report.withdrawn += 1
@@ -255,6 +257,7 @@ def _reconcile_flag(contradiction, facts, rule, changes: _Changes, now, report) 
     members = flag_positions(kept)
     if dict(members) != contradiction.members:
         changes.memberships[contradiction.pk] = members
+        contradiction.version += 1
         changes.update[contradiction.pk] = contradiction
         changes.reasons[contradiction.pk] = "claims changed"
 
@@ -273,7 +276,7 @@ def _reopen_reason(contradiction, component, rule, rows_by_id, changed) -> str:
     if not preferred:
         return ""
     for fact in component:
-        if fact.id not in changed or rows_by_id[fact.id]["rank"] == Rank.PREFERRED:
+        if fact.id not in changed:
             continue
         if any(conflicts.conflict(fact, other, rule) for other in preferred):
             claim = Claim.objects.select_related("source").get(pk=fact.id)

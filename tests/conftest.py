@@ -10,6 +10,16 @@ from django.conf import settings
 DEMO_BUNDLE = settings.KB_DEMO_BUNDLE
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked postgres_only are skipped, saying why, when the suite runs on SQLite."""
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); this run is on SQLite")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

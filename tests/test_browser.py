@@ -25,7 +25,9 @@ pytestmark = [
 
 @pytest.fixture
 def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed"
+    )
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between browser steps are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -77,7 +79,9 @@ def test_an_editor_resolves_the_callao_contradiction_side_by_side(browser, live_
 
     page.select_option("#id_outcome", "one_is_wrong")
     page.select_option("#id_position", "0")
-    page.fill("#id_note", "The White House fact sheet names the case; the $1.5B is the total effort.")
+    page.fill(
+        "#id_note", "The White House fact sheet names the case; the $1.5B is the total effort."
+    )
     page.click("text=Record the decision")
 
     page.wait_for_selector("#decision")

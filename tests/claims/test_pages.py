@@ -63,7 +63,9 @@ def test_the_queue_lists_the_demo_disagreements(client, demo):
         ({"age": "1"}, "FMS case value", "zzz-nothing"),
     ],
 )
-def test_the_queue_filters_by_kind_attribute_source_kind_and_age(client, demo, params, present, absent):
+def test_the_queue_filters_by_kind_attribute_source_kind_and_age(
+    client, demo, params, present, absent
+):
     page = queue_rows(client.get(reverse("queue"), params))
 
     assert present in page
@@ -83,7 +85,9 @@ def test_a_bad_queue_filter_says_what_is_wrong_instead_of_failing(client, demo):
     assert "Select a valid choice" in response.content.decode()
 
 
-def test_the_queue_costs_the_same_queries_whatever_its_length(client, demo, django_assert_max_num_queries):
+def test_the_queue_costs_the_same_queries_whatever_its_length(
+    client, demo, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(4):
         client.get(reverse("queue"))
 
@@ -91,15 +95,17 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(client, demo, djan
 def test_the_side_by_side_page_shows_each_position_with_source_and_quote(client, demo):
     page = client.get(reverse("contradiction", args=[callao().pk])).content.decode()
 
-    assert "Position 1: <span class=\"value\">$180 million</span>" in page
-    assert "Position 2: <span class=\"value\">$1.5 billion</span>" in page
+    assert 'Position 1: <span class="value">$180 million</span>' in page
+    assert 'Position 2: <span class="value">$1.5 billion</span>' in page
     assert "foreign military sales case for construction at the" in page
     assert "The White House" in page and "Defence Talks" in page
     # The quote in the sentence of the stored text that holds it.
     assert "which may lead to a $1 billion effort" in page
 
 
-def test_the_side_by_side_page_reads_in_a_fixed_number_of_queries(client, demo, django_assert_max_num_queries):
+def test_the_side_by_side_page_reads_in_a_fixed_number_of_queries(
+    client, demo, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(6):
         client.get(reverse("contradiction", args=[callao().pk]))
 
@@ -108,7 +114,9 @@ def test_an_editor_resolves_and_the_decision_stays_on_record(client, demo, edito
     contradiction = callao()
     client.force_login(editor)
 
-    response = client.post(reverse("contradiction", args=[contradiction.pk]), resolve_data(contradiction))
+    response = client.post(
+        reverse("contradiction", args=[contradiction.pk]), resolve_data(contradiction)
+    )
 
     assert response.status_code == 302
     contradiction.refresh_from_db()
@@ -186,7 +194,9 @@ def test_an_analyst_may_not_resolve(client, demo, analyst):
     contradiction = callao()
     client.force_login(analyst)
 
-    response = client.post(reverse("contradiction", args=[contradiction.pk]), resolve_data(contradiction))
+    response = client.post(
+        reverse("contradiction", args=[contradiction.pk]), resolve_data(contradiction)
+    )
 
     assert response.status_code == 403
     assert NOT_AN_EDITOR in response.content.decode()
@@ -199,7 +209,9 @@ def test_a_reader_sees_no_resolve_form_and_cannot_post(client, demo, researcher)
     client.force_login(researcher)
 
     page = client.get(reverse("contradiction", args=[contradiction.pk])).content.decode()
-    response = client.post(reverse("contradiction", args=[contradiction.pk]), resolve_data(contradiction))
+    response = client.post(
+        reverse("contradiction", args=[contradiction.pk]), resolve_data(contradiction)
+    )
 
     assert "Record the decision" not in page
     assert response.status_code == 403
@@ -212,7 +224,9 @@ def test_posting_without_a_csrf_token_is_refused(demo, editor):
     client.force_login(editor)
     contradiction = callao()
 
-    response = client.post(reverse("contradiction", args=[contradiction.pk]), resolve_data(contradiction))
+    response = client.post(
+        reverse("contradiction", args=[contradiction.pk]), resolve_data(contradiction)
+    )
 
     assert response.status_code == 403
     contradiction.refresh_from_db()
@@ -225,7 +239,9 @@ def test_four_eyes_refuses_an_editor_deciding_for_their_own_claims(client, edito
     Claim.objects.filter(pk=wh.pk).update(created_by=editor)
     client.force_login(editor)
 
-    response = client.post(reverse("contradiction", args=[contradiction.pk]), resolve_data(contradiction))
+    response = client.post(
+        reverse("contradiction", args=[contradiction.pk]), resolve_data(contradiction)
+    )
 
     assert response.status_code == 400
     assert "Four eyes" in response.content.decode()
@@ -253,7 +269,9 @@ def test_a_claim_that_conflicts_with_the_preferred_position_reopens_and_the_page
     contradiction.refresh_from_db()
     assert contradiction.status == "open"
     page = client.get(reverse("contradiction", args=[contradiction.pk])).content.decode()
-    assert 'claim &quot;late-claim&quot;' in page and "conflicts with the preferred position" in page
+    assert (
+        "claim &quot;late-claim&quot;" in page and "conflicts with the preferred position" in page
+    )
 
 
 def test_an_analyst_flags_free_text_claims_by_hand(client, demo, analyst):
@@ -269,7 +287,11 @@ def test_an_analyst_flags_free_text_claims_by_hand(client, demo, analyst):
 
     assert response.status_code == 302
     flag = Contradiction.objects.get(subject=entity)
-    assert (flag.origin, flag.flag_note, flag.flagged_by) == ("manual", "Founding partner, or added later?", analyst)
+    assert (flag.origin, flag.flag_note, flag.flagged_by) == (
+        "manual",
+        "Founding partner, or added later?",
+        analyst,
+    )
     assert flag.memberships.count() == len(claims)
 
 
