@@ -9,7 +9,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims.forms import ClaimForm
 from claims.models import Attribute, Claim
 from claims.selectors import claim_interval_display, claim_value_display
-from claims.services import claim_create, claim_delete, claim_update
+from claims.services import (
+    claim_create,
+    claim_delete,
+    claim_update,
+    source_save_with_quotes,
+)
 from sources.admin import SourceAdmin
 from sources.models import Source
 
@@ -32,6 +37,7 @@ def claim_save_from_form(form: ClaimForm, user) -> Claim:
         )
     return claim_update(
         claim=form.instance,
+        user=user,
         value=data["value"],
         value_as_written=data["value_as_written"],
         **fields,
@@ -75,6 +81,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "rank",
     ]
     list_filter = [
+        "quote_status",
         "rank",
         "credibility",
         "attribute",
@@ -110,11 +117,11 @@ class ClaimAdmin(SimpleHistoryAdmin):
         form.instance = claim_save_from_form(form, request.user)
 
     def delete_model(self, request, obj):
-        claim_delete(claim=obj)
+        claim_delete(claim=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):
         for claim in queryset:
-            claim_delete(claim=claim)
+            claim_delete(claim=claim, user=request.user)
 
 
 class ClaimInline(admin.StackedInline):
@@ -140,6 +147,9 @@ class SourceWithClaimsAdmin(SourceAdmin):
 
     inlines = [ClaimInline]
 
+    def save_model(self, request, obj, form, change):
+        source_save_with_quotes(source=obj, user=request.user)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not Claim:
             return super().save_formset(request, form, formset, change)
@@ -148,7 +158,7 @@ class SourceWithClaimsAdmin(SourceAdmin):
                 continue
             if formset.can_delete and formset._should_delete_form(claim_form):
                 if claim_form.instance.pk:
-                    claim_delete(claim=claim_form.instance)
+                    claim_delete(claim=claim_form.instance, user=request.user)
                 continue
             if claim_form.has_changed():
                 claim_form.cleaned_data["source"] = form.instance

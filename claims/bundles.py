@@ -19,12 +19,15 @@ from claims.detection import RecheckReport, groups_recheck
 from claims.models import NUMERIC_TYPES, Attribute, Claim, Contradiction, Rank, ValueType
 from claims.selectors import claim_value, date_value
 from claims.services import (
+    QUOTE_NOT_IN_SOURCE,
     claimed_on_columns,
+    claims_reanchor,
     contradiction_flag,
     contradiction_flag_update,
     effective_period_columns,
     empty_value_columns,
     period_columns,
+    quote_columns,
     value_columns,
 )
 from kb.models import KEY_PATTERN, DatePrecision, Entity, EntityAlias
@@ -819,7 +822,17 @@ class _Writer:
             }
             for row in self.plan.sources
         ]
-        self.sources, _ = self._upsert(Source, "sources", rows)
+        old_digests: dict[str, str] = {}
+        self.sources, _ = self._upsert(
+            Source,
+            "sources",
+            rows,
+            before_update=lambda source: old_digests.setdefault(source.key, source.text_sha256),
+        )
+        # The sources whose text changed: their other claims' quotes are found again.
+        self.retexted = {
+            key for key, digest in old_digests.items() if self.sources[key].text_sha256 != digest
+        }
         # Derivations point at sources that may only now exist.
         derived = [
             {
@@ -942,7 +955,7 @@ class _Writer:
         for start in range(0, len(missing_entities), BATCH):
             chunk = missing_entities[start : start + BATCH]
             self.entities.update(Entity.objects.only("id", "key").in_bulk(chunk, field_name="key"))
-        rows = []
+        rows, problems = [], []
         for row in self.plan.claims:
             attribute = self._attribute(row["attribute"])
             source = self.sources[row["source"]]
@@ -958,7 +971,13 @@ class _Writer:
                 **claimed_on_columns(claimed_on=row["claimed_on_value"], source=source),
             )
             fields.update(effective_period_columns(fields))
+            try:
+                fields.update(quote_columns(source=source, quote=row["quote"]))
+            except ValidationError:
+                problems.append(Problem(f"{row['_place']}.quote", QUOTE_NOT_IN_SOURCE))
             rows.append({"key": row["key"], "fields": fields})
+        if problems:
+            raise BundleInvalid(problems)
         self._upsert(
             Claim,
             "claims",
@@ -967,6 +986,9 @@ class _Writer:
             on_create={"created_by": self.user},
         )
         self.changed_claims = {claim.pk for claim in self.written[Claim]}
+        bundle_keys = {row["key"] for row in rows}
+        for key in self.retexted:
+            claims_reanchor(source=self.sources[key], user=self.user, skip_keys=bundle_keys)
         self.groups |= {(c.subject_id, c.attribute_id) for c in self.written[Claim]}
         if self.retuned:
             self._recompute_intervals(self.retuned, {row["key"] for row in rows})

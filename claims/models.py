@@ -104,8 +104,15 @@ class Rank(models.TextChoices):
     DEPRECATED = "deprecated", "deprecated"
 
 
+class QuoteStatus(models.TextChoices):
+    UNCHECKED = "unchecked", "no source text to check against"
+    ANCHORED = "anchored", "found in the source text"
+    DRIFTED = "drifted", "quote drifted: not in the source's new text"
+
+
 class Claim(models.Model):
     Rank = Rank
+    QuoteStatus = QuoteStatus
 
     key = models.CharField(
         max_length=200, unique=True, validators=[key_validator], help_text=KEY_HELP
@@ -170,6 +177,15 @@ class Claim(models.Model):
     period_end = models.DateField(null=True, blank=True, editable=False)
 
     quote = models.TextField(help_text="The verbatim words of the source that make the claim.")
+    # Where the quote stands in the source's stored text (W3C TextQuoteSelector: the exact
+    # words, and some context either side to find them again when the text changes).
+    quote_status = models.CharField(
+        max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.UNCHECKED
+    )
+    quote_start = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    quote_end = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    quote_prefix = models.CharField(max_length=64, blank=True, editable=False)
+    quote_suffix = models.CharField(max_length=64, blank=True, editable=False)
     credibility = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(6)],
         help_text="Admiralty scale: 1 confirmed by other sources ... 6 cannot be judged.",
@@ -195,6 +211,11 @@ class Claim(models.Model):
             ),
             models.CheckConstraint(condition=Q(rank__in=Rank.values), name="claim_rank_valid"),
             models.CheckConstraint(condition=~Q(quote=""), name="claim_quote_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(quote_status=QuoteStatus.ANCHORED)
+                | Q(quote_start__isnull=False, quote_end__gt=F("quote_start")),
+                name="claim_anchored_quote_has_offsets",
+            ),
             models.CheckConstraint(
                 condition=~Q(value_type=ValueType.MONEY)
                 | (Q(amount__isnull=False) & ~Q(currency="")),

@@ -34,3 +34,28 @@ def quote_in_context(text: str, quote: str) -> QuoteInContext | None:
         quote=quote,
         after=text[end:sentence_end].rstrip(),
     )
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of text and the claims whose quotes cover it (none: plain text)."""
+
+    text: str
+    claim_ids: tuple[int, ...] = ()
+
+
+def highlight_segments(text: str, spans: list[tuple[int, int, int]]) -> list[Segment]:
+    """The text cut at every quote boundary; `spans` are (start, end, claim id).
+
+    Overlapping quotes give segments that name every claim covering them.
+    """
+    cuts = {0, len(text)}
+    for start, end, _ in spans:
+        if 0 <= start < end <= len(text):
+            cuts.update((start, end))
+    bounds = sorted(cuts)
+    segments = []
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        ids = tuple(sorted(c for s, e, c in spans if s <= start and end <= e))
+        segments.append(Segment(text[start:end], ids))
+    return segments

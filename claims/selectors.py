@@ -175,3 +175,17 @@ def date_display(date: datetime.date | None, precision: str) -> str:
     """A stored date as people read it at its precision: "May 19, 2023", "December 2023"."""
     value = date_value(date, precision)
     return values.format_value(value) if value else ""
+
+
+def claims_of_source(source):
+    """A source's claims with subject, attribute and entity value joined, in text order, each
+    with `open_contradictions`: two queries."""
+    claims = list(
+        Claim.objects.filter(source=source)
+        .select_related("subject", "attribute", "entity_value")
+        .order_by("quote_start", "id")
+    )
+    in_contradiction = open_contradictions_of_claims(c.pk for c in claims)
+    for claim in claims:
+        claim.open_contradictions = in_contradiction.get(claim.pk, [])
+    return claims

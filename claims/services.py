@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from claims import detection, values
+from claims import anchoring, detection, values
 from claims.models import (
     NUMERIC_TYPES,
     OUTCOMES_WITH_POSITION,
@@ -20,12 +20,14 @@ from claims.models import (
     ContradictionClaim,
     ContradictionStatus,
     Outcome,
+    QuoteStatus,
     Rank,
     ValueType,
 )
 from claims.selectors import date_value
 from kb.models import DatePrecision, Entity
 from sources.models import Source
+from sources.services import source_save
 
 WRONG_VALUE_TYPE = "A {value_type} attribute needs a {expected} value, not {got!r}."
 NOT_A_CHOICE = "{value!r} is not one of the choices of this attribute: {choices}."
@@ -185,6 +187,35 @@ def time_columns(
     return columns
 
 
+QUOTE_NOT_IN_SOURCE = (
+    "This quote does not occur in the source's stored text. A quote must be the source's exact "
+    "words: copy it from the text (watch for curly quotes, dashes and line breaks)."
+)
+
+
+def quote_columns(*, source: Source, quote: str) -> dict:
+    """Where the quote stands in the source's text; raises ValidationError when the source has
+    a text that does not hold the quote. Without a text, the quote stays unchecked."""
+    if not source.text:
+        return {
+            "quote_status": QuoteStatus.UNCHECKED,
+            "quote_start": None,
+            "quote_end": None,
+            "quote_prefix": "",
+            "quote_suffix": "",
+        }
+    found = anchoring.anchor(source.text, quote)
+    if found is None:
+        raise ValidationError({"quote": QUOTE_NOT_IN_SOURCE})
+    return {
+        "quote_status": QuoteStatus.ANCHORED,
+        "quote_start": found.start,
+        "quote_end": found.end,
+        "quote_prefix": found.prefix,
+        "quote_suffix": found.suffix,
+    }
+
+
 def _quantize(number: Decimal) -> Decimal:
     # The columns keep six decimals; rounding outward would be wrong for neither bound here
     # because amounts are whole cents at worst and tolerances have six decimals.
@@ -261,6 +292,7 @@ def claim_create(
         **time_columns(
             valid_from=valid_from, valid_to=valid_to, claimed_on=claimed_on, source=source
         ),
+        **quote_columns(source=source, quote=quote),
     )
     # The database enforces the check constraints; Django would ask it once per constraint,
     # and value_columns has already checked what they guard.
@@ -311,6 +343,8 @@ def claim_update(
     }
     for name, column in time_columns(**dates, source=claim.source).items():
         setattr(claim, name, column)
+    for name, column in quote_columns(source=claim.source, quote=claim.quote).items():
+        setattr(claim, name, column)
     # The database enforces the check constraints; Django would ask it once per constraint,
     # and value_columns has already checked what they guard.
     claim.full_clean(validate_constraints=False)
@@ -327,6 +361,45 @@ def claim_delete(*, claim: Claim, user=None) -> None:
     group = (claim.subject_id, claim.attribute_id)
     claim.delete()
     detection.groups_recheck(groups={group}, user=user)
+
+
+@transaction.atomic
+def source_save_with_quotes(*, source: Source, user=None) -> Source:
+    """Save a source; when its text changed, find every claim's quote in the new text.
+
+    A quote whose exact words are still there is re-anchored (among repeats, where its context
+    matches best); one that is gone is marked "drifted" for review, never moved to a lookalike.
+    """
+    old_digest = (
+        Source.objects.filter(pk=source.pk).values_list("text_sha256", flat=True).first()
+        if source.pk
+        else None
+    )
+    source_save(source=source)
+    if old_digest is not None and old_digest != source.text_sha256:
+        claims_reanchor(source=source, user=user)
+    return source
+
+
+def claims_reanchor(*, source: Source, user=None, skip_keys: set[str] = frozenset()) -> None:
+    """Find the quotes of the source's claims in its (new) text: re-anchored or drifted."""
+    anchored, drifted = [], []
+    for claim in Claim.objects.filter(source=source).exclude(key__in=skip_keys):
+        found = anchoring.reanchor(source.text, claim.quote, claim.quote_prefix, claim.quote_suffix)
+        if found is None:
+            claim.quote_status, claim.quote_start, claim.quote_end = QuoteStatus.DRIFTED, None, None
+            drifted.append(claim)
+        else:
+            claim.quote_status = QuoteStatus.ANCHORED
+            claim.quote_start, claim.quote_end = found.start, found.end
+            claim.quote_prefix, claim.quote_suffix = found.prefix, found.suffix
+            anchored.append(claim)
+    fields = ["quote_status", "quote_start", "quote_end", "quote_prefix", "quote_suffix"]
+    for claims, reason in ((anchored, "quote re-anchored"), (drifted, "quote drifted")):
+        if claims:
+            bulk_update_with_history(
+                claims, Claim, fields, default_user=user, default_change_reason=reason
+            )
 
 
 # Contradictions: hand flags and editors' decisions.

@@ -11,4 +11,5 @@ urlpatterns = [
     path("contradictions/", views.queue, name="queue"),
     path("contradictions/<int:pk>/", views.contradiction_detail, name="contradiction"),
     path("entities/<int:pk>/", views.entity_detail, name="entity"),
+    path("sources/<int:pk>/", views.source_detail, name="source"),
 ]

@@ -12,10 +12,11 @@ from django.views.decorators.http import require_http_methods
 from claims import selectors
 from claims.filters import ContradictionQueueFilter
 from claims.forms import FlagForm, ResolveForm
-from claims.models import Contradiction
-from claims.quotes import quote_in_context
+from claims.models import Contradiction, QuoteStatus
+from claims.quotes import highlight_segments, quote_in_context
 from claims.services import StaleDecision, contradiction_flag, contradiction_resolve
 from kb.models import Entity
+from sources.models import Source
 
 RESOLVE_PERMISSION = "claims.resolve_contradiction"
 FLAG_PERMISSION = "claims.flag_contradiction"
@@ -124,6 +125,25 @@ def entity_detail(request, pk: int):
             "can_flag": request.user.has_perm(FLAG_PERMISSION),
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+def source_detail(request, pk: int):
+    source = get_object_or_404(Source.objects.select_related("publisher", "derived_from"), pk=pk)
+    claims = selectors.claims_of_source(source)
+    spans = [
+        (c.quote_start, c.quote_end, c.pk)
+        for c in claims
+        if c.quote_status == QuoteStatus.ANCHORED and c.quote_start is not None
+    ]
+    return render(
+        request,
+        "claims/source.html",
+        {
+            "source": source,
+            "claims": claims,
+            "segments": highlight_segments(source.text, spans) if source.text else [],
+        },
     )
 
 

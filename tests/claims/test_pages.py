@@ -335,3 +335,46 @@ def test_source_text_and_quotes_are_escaped(client, demo):
 
     assert '<script>alert("x")</script>' not in page
     assert "&lt;script&gt;" in page
+
+
+def test_the_source_page_highlights_every_anchored_quote_and_links_its_contradiction(client, demo):
+    from sources.models import Source
+
+    source = Source.objects.get(key="wh-2024-11-fact-sheet")
+    anchored = source.claims.filter(quote_status="anchored")
+
+    page = client.get(reverse("source", args=[source.pk])).content.decode()
+
+    assert anchored.count() == source.claims.count() > 0
+    text = page.split('id="source-text"')[1].split("</div>")[0]
+    highlighted = {
+        int(i) for chunk in text.split('data-claims="')[1:] for i in chunk.split('"')[0].split()
+    }
+    assert highlighted == set(anchored.values_list("pk", flat=True))
+    assert f'href="/contradictions/{callao().pk}/"' in page
+
+
+def test_a_source_text_with_a_script_tag_stays_text(client, db):
+    from claims.services import source_save_with_quotes
+    from tests.factories import SourceFactory
+
+    source = SourceFactory.build(
+        text='Before <script>alert("owned")</script> after.', publisher=None
+    )
+    source_save_with_quotes(source=source)
+
+    page = client.get(reverse("source", args=[source.pk])).content.decode()
+
+    assert '<script>alert("owned")</script>' not in page
+    assert "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;" in page
+
+
+def test_a_source_without_stored_text_says_so_and_lists_its_quotes(client, demo):
+    from sources.models import Source
+
+    source = Source.objects.get(key="defencetalks-2026-callao-fms")
+
+    page = client.get(reverse("source", args=[source.pk])).content.decode()
+
+    assert "No text is stored for this source" in page
+    assert source.claims.first().quote.split()[0] in page
