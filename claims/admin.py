@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.forms import ClaimForm
-from claims.models import Attribute, Claim
+from claims.models import Attribute, Claim, EntityMerge
 from claims.selectors import claim_interval_display, claim_value_display
 from claims.services import (
     claim_create,
     claim_delete,
     claim_update,
+    entity_merge,
+    entity_merge_undo,
     source_save_with_quotes,
 )
+from kb.admin import EntityAdmin
+from kb.models import Entity
 from sources.admin import SourceAdmin
 from sources.models import Source
 
@@ -167,3 +173,77 @@ class SourceWithClaimsAdmin(SourceAdmin):
 
 admin.site.unregister(Source)
 admin.site.register(Source, SourceWithClaimsAdmin)
+
+
+class EntityWithMergeAdmin(EntityAdmin):
+    """The entity admin with the merge action (merging moves claims, so it lives with claims)."""
+
+    actions = ["merge_entities"]
+
+    @admin.action(description="Merge selected duplicates into one", permissions=["change"])
+    def merge_entities(self, request, queryset):
+        entities = list(queryset.order_by("id"))
+        if len(entities) < 2:
+            self.message_user(request, "Select two or more entities to merge.", messages.WARNING)
+            return None
+        if "apply" not in request.POST:
+            return TemplateResponse(
+                request,
+                "admin/kb/merge_entities.html",
+                {**self.admin_site.each_context(request), "entities": entities,
+                 "title": "Merge duplicate entities"},
+            )  # fmt: skip
+        keep = next((e for e in entities if str(e.pk) == request.POST.get("keep")), None)
+        if keep is None:
+            self.message_user(request, "Choose the entity to keep.", messages.ERROR)
+            return None
+        try:
+            for duplicate in entities:
+                if duplicate.pk != keep.pk:
+                    entity_merge(duplicate=duplicate, into=keep, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return None
+        self.message_user(
+            request, f"Merged {len(entities) - 1} entit{'y' if len(entities) == 2 else 'ies'} "
+            f"into {keep.name}. Undo it from Entity merges.", messages.SUCCESS,
+        )  # fmt: skip
+        return None
+
+
+admin.site.unregister(Entity)
+admin.site.register(Entity, EntityWithMergeAdmin)
+
+
+@admin.register(EntityMerge)
+class EntityMergeAdmin(SimpleHistoryAdmin):
+    list_display = ["duplicate", "into", "merged_at", "merged_by", "undone_at", "undone_by"]
+    list_select_related = ["duplicate", "into", "merged_by", "undone_by"]
+    list_filter = [("undone_at", admin.EmptyFieldListFilter)]
+    ordering = ["-merged_at", "-id"]
+    actions = ["undo_merges"]
+    readonly_fields = [
+        "duplicate",
+        "into",
+        "moved",
+        "merged_at",
+        "merged_by",
+        "undone_at",
+        "undone_by",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Undo selected merges", permissions=["change"])
+    def undo_merges(self, request, queryset):
+        try:
+            for merge in queryset.order_by("-merged_at", "-id"):
+                entity_merge_undo(merge=merge, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        self.message_user(request, "The merges are undone.", messages.SUCCESS)

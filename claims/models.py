@@ -406,3 +406,32 @@ class ContradictionClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim} in {self.contradiction_id} at {self.position}"
+
+
+class EntityMerge(models.Model):
+    """One entity merged into another as its duplicate: what moved, so that it can be undone."""
+
+    duplicate = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="merges_away")
+    into = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="merges_in")
+    # The ids of what moved: {"subject_claims": [...], "value_claims": [...], "aliases": [...],
+    # "relations_subject": [...], "relations_object": [...], "contradictions": [...],
+    # "added_alias": id or null}.
+    moved = models.JSONField(default=dict)
+    merged_at = models.DateTimeField(auto_now_add=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(duplicate=F("into")), name="merge_not_into_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate} merged into {self.into}"

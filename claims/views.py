@@ -26,7 +26,11 @@ NOT_AN_ANALYST = "Only analysts and editors may flag contradictions."
 
 def home(request):
     query = request.GET.get("q", "").strip()
-    entities = Entity.objects.annotate(claim_total=Count("claims")).order_by("name", "id")
+    entities = (
+        Entity.objects.filter(merged_into__isnull=True)
+        .annotate(claim_total=Count("claims"))
+        .order_by("name", "id")
+    )
     if query:
         entities = entities.filter(Q(name__icontains=query) | Q(aliases__name__icontains=query))
     return render(

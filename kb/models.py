@@ -48,6 +48,15 @@ class Entity(models.Model):
         blank=True,
         validators=[RegexValidator(r"^Q[0-9]+$", "A Wikidata id looks like Q419.")],
     )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+        editable=False,
+        help_text="Set when this entity was merged into another as a duplicate.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
