@@ -45,6 +45,8 @@ def test_the_admin_asks_before_creating_a_lookalike_entity(client, staff):
     namru = EntityFactory(name="NAMRU-SOUTH")
     client.force_login(staff)
     data = {"kind": "organization", "name": "Namru South", "key": "namru-sur", "description": ""}
+    for prefix in ("aliases", "relations"):  # the inlines' management forms
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
 
     refused = client.post(reverse("admin:kb_entity_add"), data)
     accepted = client.post(reverse("admin:kb_entity_add"), {**data, "different_entity": "on"})
