@@ -6,9 +6,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from claims import values
-from claims.models import OUTCOMES_WITH_POSITION, Claim, Outcome, ValueType
+from claims.models import OUTCOMES_WITH_POSITION, Attribute, Claim, Outcome, ValueType
 from claims.selectors import claim_value_display, date_value
 from claims.services import value_columns, value_parse
+from sources import ingest
+from sources.models import Reliability, SourceKind
 
 DATE_HELP = 'e.g. "2024", "December 2023" or "May 19, 2023".'
 ENTITY_VALUE_NEEDED = "This attribute takes an entity: choose it in 'Entity value'."
@@ -135,3 +137,83 @@ class FlagForm(forms.Form):
     def __init__(self, *args, entity=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["claims"].queryset = Claim.objects.filter(subject=entity)
+
+
+class IngestForm(forms.Form):
+    """A new source from pasted text, an uploaded .txt / .html / .pdf file, or a URL."""
+
+    title = forms.CharField(max_length=500)
+    kind = forms.ChoiceField(choices=SourceKind.choices)
+    publisher = forms.CharField(max_length=300, required=False)
+    reliability = forms.ChoiceField(
+        choices=[("", "the publisher's default")] + Reliability.choices, required=False
+    )
+    published_on = forms.CharField(required=False, help_text=DATE_HELP)
+    language = forms.CharField(max_length=10, initial="en")
+    url = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        help_text="Fetched when no text or file is given; kept as the source's link either way.",
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), required=False)
+    upload = forms.FileField(required=False, help_text=".txt, .html or .pdf")
+
+    def clean_published_on(self):
+        text = self.cleaned_data["published_on"].strip()
+        if not text:
+            return None
+        try:
+            return values.parse_date(text)
+        except values.ValueParseError as error:
+            raise ValidationError(str(error)) from error
+
+    def clean(self):
+        cleaned = super().clean()
+        given = [name for name in ("text", "upload") if cleaned.get(name)]
+        if len(given) > 1:
+            raise ValidationError("Paste the text or upload a file, not both.")
+        if not given and not cleaned.get("url"):
+            raise ValidationError("Paste the text, upload a file, or give a URL to fetch.")
+        try:
+            if cleaned.get("upload"):
+                upload = cleaned["upload"]
+                cleaned["document"] = ingest.text_from_bytes(
+                    upload.read(), kind=ingest.kind_of_upload(upload.name), what=f'"{upload.name}"'
+                )
+            elif cleaned.get("text"):
+                cleaned["document"] = ingest.clean_text(cleaned["text"])
+            elif cleaned.get("url"):
+                cleaned["document"], _ = ingest.fetch(cleaned["url"])
+        except ValidationError as error:
+            field = (
+                "upload" if cleaned.get("upload") else ("url" if not cleaned.get("text") else None)
+            )
+            self.add_error(field, error)
+        return cleaned
+
+
+# The attribute value types a kind of candidate can fill.
+CANDIDATE_TYPES = {
+    "money": [ValueType.MONEY],
+    "count": [ValueType.COUNT, ValueType.QUANTITY],
+    "date": [ValueType.DATE],
+    "entity": [ValueType.ENTITY],
+}
+
+
+class CandidateClaimForm(forms.Form):
+    """Accept one candidate as a claim: subject, attribute, value (corrected if need be), quote."""
+
+    subject = forms.CharField(help_text="Key, name or alias of the entity the claim is about.")
+    attribute = forms.ModelChoiceField(queryset=Attribute.objects.none(), to_field_name="code")
+    value = forms.CharField(max_length=500)
+    quote = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    credibility = forms.IntegerField(min_value=1, max_value=6, initial=3)
+    start = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, kind: str = "money", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attribute"].queryset = Attribute.objects.filter(
+            value_type__in=CANDIDATE_TYPES.get(kind, [])
+        ).order_by("label")

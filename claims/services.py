@@ -698,3 +698,24 @@ def _move(moved: dict, *, to: Entity, user, reason: str, only_from: Entity | Non
             bulk_update_with_history(
                 rows, model, [field], default_user=user, default_change_reason=reason
             )
+
+
+def entity_resolve(reference: str) -> Entity | None:
+    """The entity a person names by key, name or alias (case-insensitively), or None when it
+    names none or more than one: at most three queries."""
+    reference = reference.strip()
+    if not reference:
+        return None
+    found = Entity.objects.filter(key=reference, merged_into__isnull=True).first()
+    if found:
+        return found
+    by_name = set(
+        Entity.objects.filter(name__iexact=reference, merged_into__isnull=True).values_list(
+            "pk", flat=True
+        )
+    ) | set(
+        EntityAlias.objects.filter(
+            name__iexact=reference, entity__merged_into__isnull=True
+        ).values_list("entity_id", flat=True)
+    )
+    return Entity.objects.get(pk=by_name.pop()) if len(by_name) == 1 else None

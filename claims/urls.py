@@ -11,5 +11,7 @@ urlpatterns = [
     path("contradictions/", views.queue, name="queue"),
     path("contradictions/<int:pk>/", views.contradiction_detail, name="contradiction"),
     path("entities/<int:pk>/", views.entity_detail, name="entity"),
+    path("sources/ingest/", views.ingest, name="ingest"),
     path("sources/<int:pk>/", views.source_detail, name="source"),
+    path("sources/<int:pk>/candidates/", views.source_candidates, name="candidates"),
 ]

@@ -7,16 +7,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from claims import selectors
+from claims import selectors, values
+from claims.extraction import extract_candidates
 from claims.filters import ContradictionQueueFilter
-from claims.forms import FlagForm, ResolveForm
+from claims.forms import CandidateClaimForm, FlagForm, IngestForm, ResolveForm
 from claims.models import Contradiction, QuoteStatus
 from claims.quotes import highlight_segments, quote_in_context
-from claims.services import StaleDecision, contradiction_flag, contradiction_resolve
+from claims.services import (
+    StaleDecision,
+    claim_create,
+    contradiction_flag,
+    contradiction_resolve,
+    entity_resolve,
+    value_parse,
+)
 from kb.models import Entity
 from sources.models import Source
+from sources.services import ALREADY_STORED, source_ingest
 
 RESOLVE_PERMISSION = "claims.resolve_contradiction"
 FLAG_PERMISSION = "claims.flag_contradiction"
@@ -149,6 +159,130 @@ def source_detail(request, pk: int):
             "segments": highlight_segments(source.text, spans) if source.text else [],
         },
     )
+
+
+INGEST_PERMISSION = "sources.add_source"
+CLAIM_PERMISSION = "claims.add_claim"
+NOT_ALLOWED_TO_INGEST = "Only analysts and editors may ingest documents."
+NOT_ALLOWED_TO_CLAIM = "Only analysts and editors may record claims."
+
+
+@require_http_methods(["GET", "POST"])
+def ingest(request):
+    if not request.user.has_perm(INGEST_PERMISSION):
+        raise PermissionDenied(NOT_ALLOWED_TO_INGEST)
+    form = IngestForm()
+    if request.method == "POST":
+        form = IngestForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            published = data["published_on"]
+            source, created = source_ingest(
+                title=data["title"],
+                kind=data["kind"],
+                text=data["document"],
+                url=data["url"],
+                publisher=data["publisher"],
+                reliability=data["reliability"],
+                published_on=published.date if published else None,
+                published_on_precision=published.precision if published else "day",
+                language=data["language"],
+                user=request.user,
+            )
+            if created:
+                messages.success(request, "The document is stored. Pick the claims it makes.")
+            else:
+                messages.info(request, ALREADY_STORED.format(title=source.title))
+            return redirect("candidates", pk=source.pk)
+    return render(request, "claims/ingest.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def source_candidates(request, pk: int):
+    source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)
+    entities = [
+        (entity.key, [entity.name, *(alias.name for alias in entity.aliases.all())])
+        for entity in Entity.objects.filter(merged_into__isnull=True).prefetch_related("aliases")
+    ]
+    candidates = extract_candidates(source.text, entities=entities) if source.text else []
+    posted_start = None
+    if request.method == "POST":
+        if not request.user.has_perm(CLAIM_PERMISSION):
+            raise PermissionDenied(NOT_ALLOWED_TO_CLAIM)
+        posted_start = request.POST.get("start")
+    rows = []
+    for candidate in candidates:
+        if candidate.kind == "entity":
+            continue
+        mentioned = [
+            c.entity_key
+            for c in candidates
+            if c.kind == "entity" and c.sentence_start == candidate.sentence_start
+        ]
+        initial = {
+            "subject": mentioned[0] if mentioned else "",
+            "value": candidate.text,
+            "quote": candidate.sentence.strip(),
+            "start": candidate.start,
+            "credibility": 3,
+        }
+        prefix = f"c{candidate.start}"
+        if posted_start == str(candidate.start):
+            form = CandidateClaimForm(request.POST, prefix=prefix, kind=candidate.kind)
+            claim = _accept_candidate(request, form, source, candidate)
+            if claim is not None:
+                messages.success(request, f"Claim {claim.key} recorded.")
+                return redirect(f"{reverse('source', args=[source.pk])}#claim-{claim.pk}")
+        else:
+            form = CandidateClaimForm(initial=initial, prefix=prefix, kind=candidate.kind)
+        rows.append({"candidate": candidate, "form": form, "mentioned": mentioned})
+    return render(
+        request,
+        "claims/candidates.html",
+        {
+            "source": source,
+            "rows": rows,
+            "can_claim": request.user.has_perm(CLAIM_PERMISSION),
+        },
+        status=400 if posted_start is not None else 200,
+    )
+
+
+def _accept_candidate(request, form, source, candidate):
+    """Save the candidate as a claim through the services; errors go on the form."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    subject = entity_resolve(data["subject"])
+    if subject is None:
+        form.add_error("subject", f'No single entity is called "{data["subject"]}".')
+        return None
+    attribute = data["attribute"]
+    try:
+        value = (
+            entity_resolve(data["value"])
+            if attribute.value_type == "entity"
+            else value_parse(attribute=attribute, text=data["value"])
+        )
+        if value is None:
+            raise ValidationError({"value": f'No single entity is called "{data["value"]}".'})
+        key = f"{source.key}-{candidate.start}-{attribute.code}"[:200]
+        return claim_create(
+            key=key,
+            subject=subject,
+            attribute=attribute,
+            source=source,
+            value=value,
+            value_as_written=data["value"],
+            quote=data["quote"],
+            credibility=data["credibility"],
+            user=request.user,
+        )
+    except values.ValueParseError as error:
+        form.add_error("value", str(error))
+    except ValidationError as error:
+        _add_errors(form, error)
+    return None
 
 
 def _add_errors(form, error: ValidationError) -> None:

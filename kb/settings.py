@@ -118,6 +118,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "queue"
 LOGOUT_REDIRECT_URL = "home"
 
+# Ingest: the largest document accepted, and fetching URLs (off where the server has no
+# network; addresses inside the server's own network are refused unless allowed).
+KB_INGEST_MAX_BYTES = int(os.getenv("KB_INGEST_MAX_BYTES", str(10_000_000)))
+KB_FETCH_ENABLED = envbool("KB_FETCH_ENABLED", "true")
+KB_FETCH_TIMEOUT = float(os.getenv("KB_FETCH_TIMEOUT", "10"))
+KB_FETCH_ALLOW_PRIVATE = envbool("KB_FETCH_ALLOW_PRIVATE", "false")
+
 # Four eyes: an editor may not decide in favour of claims they alone created.
 KB_FOUR_EYES = envbool("KB_FOUR_EYES", "true")
 

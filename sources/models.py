@@ -125,6 +125,9 @@ class Source(models.Model):
         indexes = [
             # The API's published_after / published_before filters and newest-first lists.
             models.Index(fields=["published_on", "id"], name="source_published_idx"),
+            # Ingest recognises a document it already holds, by URL or by its text's digest.
+            models.Index(fields=["url"], name="source_url_idx"),
+            models.Index(fields=["text_sha256"], name="source_text_digest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ import hashlib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils.text import slugify
 
 from sources.models import Publisher, Source
 
@@ -42,3 +43,54 @@ def source_delete(*, source: Source) -> None:
         source.delete()
     except ProtectedError as error:
         raise ValidationError(SOURCE_IS_CITED.format(count=len(error.protected_objects))) from error
+
+
+ALREADY_STORED = "This document is already stored as “{title}”."
+
+
+def source_find_duplicate(*, url: str = "", text: str = "") -> Source | None:
+    """The source already holding this URL or this exact text, if any: at most two queries."""
+    if url:
+        found = Source.objects.filter(url=url).order_by("id").first()
+        if found:
+            return found
+    if text:
+        return Source.objects.filter(text_sha256=text_digest(text)).order_by("id").first()
+    return None
+
+
+@transaction.atomic
+def source_ingest(
+    *,
+    title: str,
+    kind: str,
+    text: str,
+    url: str = "",
+    publisher: str = "",
+    reliability: str = "",
+    published_on=None,
+    published_on_precision: str = "day",
+    language: str = "en",
+    user=None,
+) -> tuple[Source, bool]:
+    """Store an ingested document as a source, or find the one that already holds the same URL
+    or the same text: (source, created). Recorded in the history with `user`."""
+    existing = source_find_duplicate(url=url, text=text)
+    if existing is not None:
+        return existing, False
+    source = Source(
+        key=f"{slugify(title)[:60] or 'source'}-{text_digest(text)[:10]}",
+        title=title,
+        kind=kind,
+        url=url,
+        publisher=publisher_get_or_create(name=publisher) if publisher.strip() else None,
+        reliability=reliability,
+        published_on=published_on,
+        published_on_precision=published_on_precision,
+        language=language or "en",
+        text=text,
+    )
+    source._history_user = user
+    source._change_reason = "ingested"
+    source_save(source=source)
+    return source, True
