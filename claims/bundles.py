@@ -31,6 +31,7 @@ from claims.services import (
     value_columns,
 )
 from kb.models import KEY_PATTERN, DatePrecision, Entity, EntityAlias
+from kb.services import unique_aliases
 from sources.models import GRADES, Publisher, Source
 from sources.services import text_digest
 
@@ -865,7 +866,7 @@ class _Writer:
         return self.sources[key].pk
 
     def _entities(self) -> None:
-        wanted = {row["key"]: _unique(row["name"], row["aliases"]) for row in self.plan.entities}
+        wanted = {row["key"]: unique_aliases(row["name"], row["aliases"]) for row in self.plan.entities}
         current: dict[str, dict[str, EntityAlias]] = defaultdict(dict)
         keys = list(wanted)
         for start in range(0, len(keys), BATCH):
@@ -1053,16 +1054,6 @@ class _Writer:
 
 def row_place(rows: list[dict], code: str) -> str:
     return next(row["_place"] for row in rows if row.get("code") == code)
-
-
-def _unique(name: str, aliases: list[str]) -> list[str]:
-    seen, result = {name}, []
-    for alias in aliases:
-        alias = alias.strip()
-        if alias and alias not in seen:
-            seen.add(alias)
-            result.append(alias)
-    return result
 
 
 def _field_names(model, names: set[str]) -> set[str]:

@@ -39,7 +39,7 @@ def entity_save(*, entity: Entity) -> Entity:
 @transaction.atomic
 def entity_set_aliases(*, entity: Entity, aliases: list[str] | tuple[str, ...]) -> None:
     """Make the entity's aliases exactly `aliases` (duplicates and its own name dropped)."""
-    wanted = _unique_aliases(entity.name, aliases)
+    wanted = unique_aliases(entity.name, aliases)
     existing = {alias.name: alias for alias in entity.aliases.all()}
     for name, alias in existing.items():
         if name not in wanted:
@@ -51,7 +51,8 @@ def entity_set_aliases(*, entity: Entity, aliases: list[str] | tuple[str, ...]) 
             alias.save()
 
 
-def _unique_aliases(name: str, aliases) -> list[str]:
+def unique_aliases(name: str, aliases) -> list[str]:
+    """The aliases stripped, without blanks, repeats or the entity's own name, in order."""
     seen = {name}
     result = []
     for alias in aliases:
