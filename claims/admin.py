@@ -6,10 +6,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.forms import ClaimForm
-from claims.models import Attribute, Claim, EntityMerge
+from claims.models import Attribute, Claim, Contradiction, ContradictionClaim, EntityMerge
 from claims.selectors import claim_interval_display, claim_value_display
 from claims.services import (
     claim_create,
@@ -118,6 +120,13 @@ class ClaimAdmin(SimpleHistoryAdmin):
     @admin.display(description="normalised")
     def normalised(self, claim: Claim) -> str:
         return claim_interval_display(claim) if claim.pk else "-"
+
+    def get_readonly_fields(self, request, obj=None):
+        # Ranks are an editor's decision.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("claims.resolve_contradiction"):
+            readonly.append("rank")
+        return readonly
 
     def save_model(self, request, obj, form, change):
         form.instance = claim_save_from_form(form, request.user)
@@ -247,3 +256,43 @@ class EntityMergeAdmin(SimpleHistoryAdmin):
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
         self.message_user(request, "The merges are undone.", messages.SUCCESS)
+
+
+class MembershipInline(admin.TabularInline):
+    model = ContradictionClaim
+    extra = 0
+    fields = ["position", "claim"]
+    readonly_fields = ["position", "claim"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Contradiction)
+class ContradictionAdmin(SimpleHistoryAdmin):
+    """Contradictions are decided on their side-by-side page; here they are listed and traced."""
+
+    list_display = ["subject", "attribute", "status", "outcome", "origin", "detected_at", "page"]
+    list_filter = ["status", "outcome", "origin", ("withdrawn_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["subject", "attribute"]
+    search_fields = ["subject__name", "attribute__label", "note", "flag_note", "key"]
+    ordering = ["-detected_at", "-id"]
+    inlines = [MembershipInline]
+    readonly_fields = [
+        "key", "subject", "attribute", "origin", "status", "outcome", "note", "flag_note",
+        "flagged_by", "detected_at", "resolved_at", "resolved_by", "reopened_at",
+        "reopen_reason", "withdrawn_at", "withdrawn_reason", "version", "page",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="side by side")
+    def page(self, contradiction: Contradiction) -> str:
+        return format_html(
+            '<a href="{}">open</a>', reverse("contradiction", args=[contradiction.pk])
+        )

@@ -29,6 +29,8 @@ LIST_PAGES = [
     "admin:sources_publisher_changelist",
     "admin:claims_attribute_changelist",
     "admin:claims_claim_changelist",
+    "admin:claims_contradiction_changelist",
+    "admin:claims_entitymerge_changelist",
 ]
 
 
@@ -178,3 +180,27 @@ def test_the_admin_refuses_to_delete_a_cited_source(client, staff, demo):
 
     assert Source.objects.filter(pk=source.pk).exists()
     assert "protected" in response.content.decode()
+
+
+def test_an_analyst_cannot_set_a_claims_rank_but_an_editor_can(client, demo, analyst, editor):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(pk__in=[analyst.pk, editor.pk]).update(is_staff=True)
+    claim = Claim.objects.first()
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+
+    client.force_login(analyst)
+    as_analyst = client.get(url).content.decode()
+    client.force_login(editor)
+    as_editor = client.get(url).content.decode()
+
+    assert 'name="rank"' not in as_analyst
+    assert 'name="rank"' in as_editor
+
+
+def test_the_contradiction_admin_links_to_the_side_by_side_page(client, staff, demo):
+    client.force_login(staff)
+
+    page = client.get(reverse("admin:claims_contradiction_changelist")).content.decode()
+
+    assert "/contradictions/" in page and "FMS case value" in page
