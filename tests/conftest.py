@@ -62,3 +62,19 @@ def second_editor(django_user_model):
 @pytest.fixture
 def researcher(django_user_model):
     return _member(django_user_model, "rita", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_stray_connections(django_db_setup, django_db_blocker):
+    """After the session, end the connections a live server's threads left open on
+    PostgreSQL, so that the test database can be dropped."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
