@@ -866,7 +866,9 @@ class _Writer:
         return self.sources[key].pk
 
     def _entities(self) -> None:
-        wanted = {row["key"]: unique_aliases(row["name"], row["aliases"]) for row in self.plan.entities}
+        wanted = {
+            row["key"]: unique_aliases(row["name"], row["aliases"]) for row in self.plan.entities
+        }
         current: dict[str, dict[str, EntityAlias]] = defaultdict(dict)
         keys = list(wanted)
         for start in range(0, len(keys), BATCH):

@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "kb",
     "sources",
     "claims",
+    # The read API: token sign-in, OpenAPI, and the Swagger UI / Redoc files served locally.
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -134,3 +138,76 @@ KB_DEMO_BUNDLE = BASE_DIR / "kb" / "demo" / "peru.json"
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "true")
     CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "true")
+
+
+# The read API (/api/). Public by default; KB_API_PUBLIC=false limits it to signed-in users and
+# API tokens. Anonymous clients and token holders are throttled at the rates below.
+KB_API_PUBLIC = envbool("KB_API_PUBLIC", "true")
+
+
+def envint(name: str, default: str, *, minimum: int = 1) -> int:
+    value = os.getenv(name, default).strip()
+    if not value.isdigit() or int(value) < minimum:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of at least {minimum}, not {value!r}."
+        )
+    return int(value)
+
+
+def envrate(name: str, default: str) -> str:
+    value = os.getenv(name, default).strip()
+    number, _, period = value.partition("/")
+    if not number.isdigit() or not period or period[0] not in "smhd":
+        raise ImproperlyConfigured(f"{name} must look like 120/minute or 5/second, not {value!r}.")
+    return value
+
+
+KB_API_PAGE_SIZE = envint("KB_API_PAGE_SIZE", "50")
+KB_API_MAX_PAGE_SIZE = envint("KB_API_MAX_PAGE_SIZE", "1000")
+
+REST_FRAMEWORK = {
+    # Token first, so that a refused request answers 401 with WWW-Authenticate: Token.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": envrate("KB_API_ANON_RATE", "120/minute"),
+        "user": envrate("KB_API_USER_RATE", "1200/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": [
+        "drf_orjson_renderer.renderers.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The API's own classes (access, keyset pagination, CSV) are set on its views in kb/api.py.
+    "EXCEPTION_HANDLER": "kb.api.exception_handler",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Claim-tracking knowledge base: read API",
+    "DESCRIPTION": (
+        "Sources, entities, attributes, claims and the contradictions between them, read-only. "
+        "Lists are paginated by cursor (follow `next`); every list also answers `?format=csv`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["kb.api.ReadAccess"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "EntityKindEnum": "kb.models.EntityKind",
+        "SourceKindEnum": "sources.models.SourceKind",
+    },
+    # The documentation's JavaScript and CSS come from a package, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Throttling counts requests in this cache: per process, which is enough for one server.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kb"}}

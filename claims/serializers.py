@@ -1,0 +1,326 @@
+"""The API's read-only representations of attributes, claims, contradictions and entity facts."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.api_selectors import plain_decimal, value_display
+from claims.models import NUMERIC_TYPES, Attribute, Claim, Contradiction, Outcome, ValueType
+from kb.serializers import (
+    EntityRefSerializer,
+    PartialDateField,
+    ReadOnlyModelSerializer,
+    described,
+    iso_at_precision,
+)
+from sources.serializers import SourceRefSerializer
+
+_NUMBER = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "example": "180000000"}
+_NULLABLE_NUMBER = {**_NUMBER, "nullable": True}
+
+VALUE_SCHEMA = {
+    "type": "object",
+    "description": (
+        "The claim's value: its structured form by `type`, `display` as people read it, and "
+        "for numbers the interval it denotes (SPEC section 3), `high` null for no upper bound."
+    ),
+    "required": ["type", "display", "as_written"],
+    "properties": {
+        "type": {
+            "type": "string",
+            "enum": list(ValueType.values),
+            "description": "The attribute's value type.",
+        },
+        "display": {"type": "string", "example": "$1.5 billion"},
+        "as_written": {
+            "type": "string",
+            "nullable": True,
+            "description": "The wording the source used, when it was recorded.",
+        },
+        "amount": {**_NUMBER, "description": "money, quantity, count: the number (a string)."},
+        "max": {**_NUMBER, "description": "range only: the upper number."},
+        "currency": {"type": "string", "description": "money: ISO 4217 code.", "example": "USD"},
+        "unit": {"type": "string", "nullable": True, "description": "quantity, count: the unit."},
+        "qualifier": {
+            "type": "string",
+            "enum": ["exact", "approximately", "at_least", "at_most", "range"],
+        },
+        "low": {**_NUMBER, "description": "numbers: the interval's lower bound."},
+        "high": {**_NULLABLE_NUMBER, "description": "numbers: the upper bound, null for +∞."},
+        "date": {
+            "type": "string",
+            "description": "date: as precise as known (2023, 2023-05, 2023-05-19).",
+        },
+        "precision": {"type": "string", "enum": ["year", "month", "day"]},
+        "entity": {
+            "type": "object",
+            "description": "entity: the entity named.",
+            "properties": {
+                "id": {"type": "integer"},
+                "key": {"type": "string"},
+                "name": {"type": "string"},
+            },
+        },
+        "boolean": {"type": "boolean"},
+        "text": {"type": "string"},
+    },
+}
+
+
+@extend_schema_field(VALUE_SCHEMA)
+class ClaimValueField(serializers.Field):
+    """The value of a claim in its structured form, with display and interval bounds."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, claim: Claim) -> dict:
+        return claim_value_data(claim)
+
+
+def claim_value_data(claim: Claim) -> dict:
+    """A claim's `value` as the API gives it: structured form, display, interval bounds."""
+    value_type = claim.value_type
+    data: dict = {"type": value_type}
+    if value_type in NUMERIC_TYPES:
+        data["amount"] = plain_decimal(claim.amount)
+        if claim.qualifier == "range":
+            data["max"] = plain_decimal(claim.amount_max)
+        if value_type == ValueType.MONEY:
+            data["currency"] = claim.currency
+        else:
+            data["unit"] = claim.unit or None
+        data["qualifier"] = claim.qualifier
+        data["low"] = plain_decimal(claim.low)
+        data["high"] = plain_decimal(claim.high)
+    elif value_type == ValueType.DATE:
+        data["date"] = iso_at_precision(claim.date_value, claim.date_precision)
+        data["precision"] = claim.date_precision
+    elif value_type == ValueType.ENTITY:
+        entity = claim.entity_value
+        data["entity"] = {"id": entity.pk, "key": entity.key, "name": entity.name}
+    elif value_type == ValueType.BOOLEAN:
+        data["boolean"] = claim.boolean_value
+    else:
+        data["text"] = claim.text_value
+    data["display"] = value_display(claim)
+    data["as_written"] = claim.value_as_written or None
+    return data
+
+
+FIELD_HELP = {
+    "id": "The id (stable within this database).",
+    "code": "The attribute's code, e.g. fms_case_value.",
+    "label": "The attribute's name for people.",
+    "description": "What the attribute means.",
+    "value_type": "money, quantity, count, date, entity, boolean or text.",
+    "unit": "For quantities and counts, e.g. people, km; empty otherwise.",
+    "single_valued": "Whether an entity has one value at a time (only these are checked for "
+    "conflicts).",
+    "time_varying": "Whether the value changes over time (claims then conflict only when their "
+    "periods overlap).",
+    "choices": "For text: the closed list of allowed values; null if open.",
+    "key": "The claim's stable external key.",
+    "quote": "The verbatim words of the source that make the claim.",
+    "credibility": "Admiralty scale: 1 confirmed by other sources ... 6 cannot be judged.",
+    "rank": "preferred, normal or deprecated (as in Wikidata); an editor's decision sets it.",
+    "status": "open, resolved or dismissed.",
+    "note": "The editor's reason for the decision.",
+    "detected_at": "When the contradiction was first detected or flagged.",
+    "resolved_at": "When an editor decided; null while open.",
+}
+
+
+class AttributeRefSerializer(ReadOnlyModelSerializer):
+    """An attribute where a claim or contradiction names it."""
+
+    class Meta:
+        model = Attribute
+        fields = ("code", "label")
+        read_only_fields = fields
+        extra_kwargs = described(FIELD_HELP, fields)
+
+
+@extend_schema_field(_NUMBER)
+class PlainDecimalField(serializers.Field):
+    """A decimal as plain digits without trailing zeros: "0.1", not "0.100000"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return plain_decimal(value)
+
+
+@extend_schema_field({"type": "string", "nullable": True, "enum": [*Outcome.values, None]})
+class OutcomeField(serializers.Field):
+    """The outcome of a decision, null while there is none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+class AttributeSerializer(ReadOnlyModelSerializer):
+    tolerance = PlainDecimalField(
+        help_text="Relative widening of every interval, e.g. 0.05 for 5% (SPEC section 3)."
+    )
+    approx_tolerance = PlainDecimalField(
+        help_text="How far 'about' reaches, relative: 0.1 for 10% (SPEC section 3)."
+    )
+
+    class Meta:
+        model = Attribute
+        fields = (
+            "id", "code", "label", "description", "value_type", "unit", "single_valued",
+            "time_varying", "tolerance", "approx_tolerance", "choices",
+        )  # fmt: skip
+        read_only_fields = fields
+        extra_kwargs = described(FIELD_HELP, fields)
+
+
+class ClaimSerializer(ReadOnlyModelSerializer):
+    """A claim as SPEC section 5 fixes it."""
+
+    subject = EntityRefSerializer(help_text="The entity the claim is about.")
+    attribute = AttributeRefSerializer(help_text="The property the claim gives a value for.")
+    value = ClaimValueField()
+    valid_from = PartialDateField(
+        precision_field="valid_from_precision",
+        help_text="From when the value holds, as precisely as known; null if not stated.",
+    )
+    valid_to = PartialDateField(
+        precision_field="valid_to_precision",
+        help_text="Until when the value holds, as precisely as known; null if not stated.",
+    )
+    claimed_on = PartialDateField(
+        precision_field="claimed_on_precision",
+        help_text="When the source made the claim (by default its publication date).",
+    )
+    source = SourceRefSerializer(help_text="The source that makes the claim.")
+    contradictions = serializers.ListField(
+        source="open_contradiction_ids",
+        child=serializers.IntegerField(),
+        help_text="The ids of the open contradictions the claim stands in.",
+    )
+
+    def to_representation(self, claim: Claim) -> dict:
+        # The fields above, written out: DRF's field-by-field walk costs more than the rows'
+        # query. tests/api checks both give the same.
+        subject, attribute, source = claim.subject, claim.attribute, claim.source
+        publisher = source.publisher
+        return {
+            "id": claim.pk,
+            "key": claim.key,
+            "subject": {
+                "id": subject.pk, "key": subject.key, "name": subject.name, "kind": subject.kind,
+            },
+            "attribute": {"code": attribute.code, "label": attribute.label},
+            "value": claim_value_data(claim),
+            "valid_from": iso_at_precision(claim.valid_from, claim.valid_from_precision),
+            "valid_to": iso_at_precision(claim.valid_to, claim.valid_to_precision),
+            "claimed_on": iso_at_precision(claim.claimed_on, claim.claimed_on_precision),
+            "source": {
+                "id": source.pk,
+                "key": source.key,
+                "title": source.title,
+                "publisher": publisher.name if publisher is not None else None,
+                "url": source.url,
+                "published_on": iso_at_precision(source.published_on, source.published_on_precision),
+                "kind": source.kind,
+                "reliability": source.grade,
+            },
+            "quote": claim.quote,
+            "credibility": claim.credibility,
+            "rank": claim.rank,
+            "contradictions": claim.open_contradiction_ids,
+        }  # fmt: skip
+
+    def generic_representation(self, claim: Claim) -> dict:
+        """DRF's own walk over the declared fields, for the test that the two agree."""
+        return super().to_representation(claim)
+
+    class Meta:
+        model = Claim
+        fields = (
+            "id", "key", "subject", "attribute", "value", "valid_from", "valid_to",
+            "claimed_on", "source", "quote", "credibility", "rank", "contradictions",
+        )  # fmt: skip
+        read_only_fields = fields
+        extra_kwargs = described(FIELD_HELP, fields)
+
+
+class PositionSerializer(serializers.Serializer):
+    """One side of a contradiction: the claims that agree with each other."""
+
+    display = serializers.CharField(help_text="The position's value, as people read it.")
+    claims = ClaimSerializer(many=True, help_text="The claims of this position, in full.")
+
+
+class ContradictionSerializer(ReadOnlyModelSerializer):
+    """A contradiction as SPEC section 5 fixes it, its positions side by side."""
+
+    subject = EntityRefSerializer(help_text="The entity the claims are about.")
+    attribute = AttributeRefSerializer(help_text="The attribute they disagree on.")
+    outcome = OutcomeField(help_text="The editor's decision; null while open.")
+    positions = PositionSerializer(
+        many=True,
+        source="api_positions",
+        help_text="The groups of claims that agree, ordered by value.",
+    )
+
+    class Meta:
+        model = Contradiction
+        fields = (
+            "id", "status", "outcome", "note", "subject", "attribute", "detected_at",
+            "resolved_at", "positions",
+        )  # fmt: skip
+        read_only_fields = fields
+        extra_kwargs = described(FIELD_HELP, fields)
+
+
+# Entity facts.
+
+
+class FactValueSerializer(serializers.Serializer):
+    """One value an attribute of the entity is given, and the claims (with sources) that give it."""
+
+    display = serializers.CharField(help_text="The value, as people read it.")
+    claims = ClaimSerializer(many=True, help_text="The claims that give it, with their sources.")
+
+
+class FactContradictionSerializer(ReadOnlyModelSerializer):
+    """Where a contradiction over the attribute stands."""
+
+    outcome = OutcomeField(help_text="The editor's decision; null while open.")
+
+    class Meta:
+        model = Contradiction
+        fields = ("id", "status", "outcome", "note", "detected_at", "resolved_at")
+        read_only_fields = fields
+        extra_kwargs = described(FIELD_HELP, fields)
+
+
+class FactSerializer(serializers.Serializer):
+    attribute = AttributeSerializer(help_text="The attribute.")
+    best = FactValueSerializer(
+        allow_null=True,
+        help_text="The value that holds best: the one with a preferred claim, else the best "
+        "supported among normal claims (source grade, then credibility, then how many claims, "
+        "then the latest), never one with deprecated claims only while another exists.",
+    )
+    contested = serializers.BooleanField(
+        help_text="Whether an open contradiction stands between this attribute's claims."
+    )
+    values = FactValueSerializer(many=True, help_text="Every value claimed, best first.")
+    contradictions = FactContradictionSerializer(
+        many=True, help_text="The contradictions over this attribute, open and decided."
+    )
+
+
+class EntityFactsSerializer(serializers.Serializer):
+    entity = EntityRefSerializer(help_text="The entity.")
+    facts = FactSerializer(many=True, help_text="One entry per attribute claimed, by label.")

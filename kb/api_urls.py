@@ -1,0 +1,40 @@
+"""The /api/ URL tree: version 1 of the read API, its OpenAPI schema and documentation."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from claims.api import AttributeViewSet, ClaimViewSet, ContradictionViewSet, EntityFactsViewSet
+from kb.api import EntityViewSet
+from sources.api import SourceViewSet
+
+NO_SUCH_ENDPOINT = "There is no such endpoint; the API's endpoints are listed at /api/v1/."
+
+router = DefaultRouter()
+router.register("sources", SourceViewSet, basename="source")
+router.register("entities", EntityViewSet, basename="entity")
+router.register("attributes", AttributeViewSet, basename="attribute")
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("contradictions", ContradictionViewSet, basename="contradiction")
+
+
+def not_found(request, *args, **kwargs):
+    return JsonResponse({"detail": NO_SUCH_ENDPOINT}, status=404)
+
+
+urlpatterns = [
+    path(
+        "v1/entities/<int:pk>/facts/",
+        EntityFactsViewSet.as_view({"get": "retrieve"}),
+        name="entity-facts",
+    ),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # Anything else under /api/ is a JSON 404, not the site's HTML page.
+    re_path(r"^.*$", not_found),
+]

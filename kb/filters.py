@@ -1,0 +1,246 @@
+"""The API's filter building blocks (partial dates, full-text search) and the entity FilterSet."""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import datetime
+import re
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.db import connections
+from django.db.models import BooleanField, Func, Q, Value
+from django.http import QueryDict
+from drf_spectacular.drainage import set_override
+
+from kb.models import Entity, EntityAlias, EntityKind
+
+BAD_PARTIAL_DATE = "Enter a date as 2024, 2024-11 or 2024-11-05."
+QUERY_TOO_LONG = "Search for at most {limit} words."
+
+# A search reads at most this many words: each one is a condition of its own.
+MAX_SEARCH_TERMS = 8
+
+_PARTIAL_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a partial date covers: "2024" is 2024-01-01 .. 2024-12-31."""
+
+    start: datetime.date
+    end: datetime.date
+
+
+def parse_partial_date(text: str) -> Period:
+    """Read "2024", "2024-11" or "2024-11-05"; raises ValueError on anything else."""
+    match = _PARTIAL_DATE.fullmatch(text.strip())
+    if not match:
+        raise ValueError(text)
+    year, month, day = (int(part) if part else None for part in match.groups())
+    if month is None:
+        return Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+    if day is None:
+        last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
+        return Period(datetime.date(year, month, 1), datetime.date(year, month, last))
+    date = datetime.date(year, month, day)
+    return Period(date, date)
+
+
+class PartialDateField(forms.CharField):
+    """A form field for a date at any precision; cleans to a Period."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_partial_date(value)
+        except ValueError:
+            raise forms.ValidationError(BAD_PARTIAL_DATE, code="invalid") from None
+
+
+PARTIAL_DATE_SCHEMA = {
+    "type": "string",
+    "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
+    "example": "2024-11",
+}
+
+
+class DescribedFilter(django_filters.Filter):
+    """A filter whose OpenAPI schema is `schema` plus its help_text as the description."""
+
+    schema: dict = {"type": "string"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_override(self, "field", {**self.schema, "description": self.extra.get("help_text", "")})
+
+
+class PartialDateFilter(DescribedFilter):
+    """Compares a date column with the start of the given period (gte, gt) or its end (lte, lt),
+    so that `claimed_before=2024` keeps the whole of 2024."""
+
+    field_class = PartialDateField
+    schema = PARTIAL_DATE_SCHEMA
+
+    def filter(self, qs, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        bound = value.start if self.lookup_expr in ("gte", "gt") else value.end
+        return super().filter(qs, bound)
+
+
+class PeriodOverlapFilter(DescribedFilter):
+    """Rows whose [start, end] day interval (NULL ends open) overlaps the given period."""
+
+    field_class = PartialDateField
+    schema = PARTIAL_DATE_SCHEMA
+
+    def __init__(self, *, start_field: str, end_field: str, **kwargs):
+        super().__init__(**kwargs)
+        self.start_field, self.end_field = start_field, end_field
+
+    def filter(self, qs, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        return qs.filter(
+            Q(**{f"{self.start_field}__isnull": True})
+            | Q(**{f"{self.start_field}__lte": value.end}),
+            Q(**{f"{self.end_field}__isnull": True}) | Q(**{f"{self.end_field}__gte": value.start}),
+        )
+
+
+# Full-text search.
+
+
+def uses_postgres(queryset) -> bool:
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a search, each a condition that must hold; raises ValueError past the limit."""
+    terms = text.split()
+    if len(terms) > MAX_SEARCH_TERMS:
+        raise ValueError(QUERY_TOO_LONG.format(limit=MAX_SEARCH_TERMS))
+    return terms
+
+
+class TextMatches(Func):
+    """PostgreSQL: `to_tsvector('english', column) @@ plainto_tsquery('english', text)`.
+
+    Written exactly as the GIN indexes of the api_search migrations are, so that they serve
+    it; English stemming ("bases" finds "base"). A text of stop words only matches every row.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, column, text: str):
+        super().__init__(column, Value(text))
+
+    def as_sql(self, compiler, connection, **extra):
+        column, column_params = compiler.compile(self.source_expressions[0])
+        text, text_params = compiler.compile(self.source_expressions[1])
+        query = f"plainto_tsquery('english'::regconfig, {text})"
+        sql = f"(numnode({query}) = 0 OR to_tsvector('english'::regconfig, {column}) @@ {query})"
+        return sql, [*text_params, *column_params, *text_params]
+
+
+def entity_search(queryset, text: str):
+    """Entities whose name or an alias holds every word: full text on PostgreSQL, substrings
+    elsewhere."""
+    for term in search_terms(text):
+        if uses_postgres(queryset):
+            by_alias = EntityAlias.objects.filter(TextMatches("name", term))
+            condition = Q(TextMatches("name", term)) | Q(pk__in=by_alias.values("entity_id"))
+        else:
+            by_alias = EntityAlias.objects.filter(name__icontains=term)
+            condition = Q(name__icontains=term) | Q(pk__in=by_alias.values("entity_id"))
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+class SearchField(forms.CharField):
+    """A search text of at most MAX_SEARCH_TERMS words."""
+
+    def validate(self, value):
+        super().validate(value)
+        try:
+            search_terms(value or "")
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class SearchFilter(django_filters.CharFilter):
+    """`q`: a search the FilterSet's method runs; too many words is a 400 naming `q`."""
+
+    field_class = SearchField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 500)
+        super().__init__(**kwargs)
+
+
+class StrictBooleanFilter(django_filters.TypedChoiceFilter, DescribedFilter):
+    """A yes / no parameter that takes only true or false: anything else is a 400."""
+
+    schema = {"type": "boolean"}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        super().__init__(**kwargs)
+
+
+class APIFilterSet(django_filters.FilterSet):
+    """A FilterSet built cheaply per request: its filters are copied shallowly (a deep copy
+    of every filter and its choices cost more than the query it shapes) and its form class
+    is made once per FilterSet class."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # BaseFilterSet.__init__, but with shallow copies of the filters.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {}
+        for name, base in self.base_filters.items():
+            filter_ = copy.copy(base)
+            if filter_.method is not None:
+                # Binds a FilterMethod to this copy, whose parent is this FilterSet.
+                filter_.method = filter_.method
+            filter_.model, filter_.parent = queryset.model, self
+            self.filters[name] = filter_
+
+    def get_form_class(self):
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
+
+class EntityFilter(APIFilterSet):
+    kind = django_filters.ChoiceFilter(
+        field_name="kind", lookup_expr="exact", choices=EntityKind.choices,
+        help_text="The kind of entity.",
+    )  # fmt: skip
+    key = django_filters.CharFilter(
+        field_name="key", lookup_expr="exact", help_text="The entity's stable key, exactly."
+    )
+    q = SearchFilter(
+        method="filter_q",
+        help_text="Words in the name or an alias, every one of them (English full-text search "
+        "with stemming on PostgreSQL, case-insensitive substrings on SQLite).",
+    )
+
+    class Meta:
+        model = Entity
+        fields = ("kind", "key", "q")
+
+    def filter_q(self, queryset, name, value):
+        return entity_search(queryset, value)

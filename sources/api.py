@@ -1,0 +1,30 @@
+"""The read API's sources."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+
+from kb.api import ReadOnlyAPIViewSet, orderings
+from sources.filters import SourceFilter
+from sources.models import Publisher, Source
+from sources.serializers import SourceSerializer
+
+
+def source_list():
+    """Sources with their publisher joined: one query per page."""
+    return Source.objects.select_related("publisher")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Sources", description="The documents claims are taken from."),
+    retrieve=extend_schema(summary="One source"),
+)
+class SourceViewSet(ReadOnlyAPIViewSet):
+    serializer_class = SourceSerializer
+    filterset_class = SourceFilter
+    version_models = (Source, Publisher)
+    orderings = orderings("id", "published_on")
+    csv_header = SourceSerializer.Meta.fields
+
+    def get_queryset(self):
+        return source_list()

@@ -1,0 +1,70 @@
+"""`?format=csv` on every list."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.api.conftest import claim
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(response) -> list[dict]:
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_the_claims_csv_has_one_row_per_claim_with_flat_columns(api, small):
+    found = rows(api.get("/api/v1/claims/", {"format": "csv", "source_key": "s-gov"}))
+
+    assert [row["key"] for row in found] == ["c-value-180m", "c-staff-over-300", "c-signed-day"]
+    first = found[0]
+    assert first["subject.key"] == "deal-beta"
+    assert first["value.display"] == "$180 million"
+    assert first["value.amount"] == "180000000"
+    assert first["source.title"] == "Government fact sheet on harbour bases"
+    assert first["quote"] == "a $180 million sales case for the harbour bases"
+    assert first["contradictions"] == str(claim("c-value-180m").contradictions.get().pk)
+
+
+def test_the_claims_csv_keeps_its_columns_whatever_the_values(api, small):
+    header = api.get("/api/v1/claims/", {"format": "csv", "key": "c-motto"}).content
+    other = api.get("/api/v1/claims/", {"format": "csv", "key": "c-signed-day"}).content
+
+    assert header.splitlines()[0] == other.splitlines()[0]
+
+
+def test_a_csv_page_links_the_next_in_its_header(api, small):
+    response = api.get("/api/v1/claims/", {"format": "csv", "page_size": 4})
+
+    assert len(rows(response)) == 4
+    assert 'rel="next"' in response["Link"]
+    assert "format=csv" in response["Link"]
+
+
+@pytest.mark.parametrize(
+    ("url", "column"),
+    [
+        ("/api/v1/sources/", "title"),
+        ("/api/v1/entities/", "aliases"),
+        ("/api/v1/attributes/", "value_type"),
+        ("/api/v1/contradictions/", "positions.0.display"),
+    ],
+)
+def test_every_list_answers_csv(api, small, url, column):
+    found = rows(api.get(url, {"format": "csv"}))
+
+    assert found
+    assert column in found[0]
+
+
+def test_the_contradictions_csv_names_the_claims_of_each_position(api, small):
+    found = rows(api.get("/api/v1/contradictions/", {"format": "csv", "attribute": "deal_value"}))
+
+    assert found[0]["positions.0.display"] == "$180 million"
+    assert found[0]["positions.0.claims"] == str(claim("c-value-180m").pk)
+    assert found[0]["positions.1.claims"] == str(claim("c-value-1-5bn").pk)

@@ -1,0 +1,128 @@
+"""An entity's facts: per attribute, the best value, every value with its claims, and the
+state of its contradictions, in one request."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from claims.models import Contradiction
+from kb.models import Entity
+from tests.api.conftest import claim, contradiction_of
+
+pytestmark = pytest.mark.django_db
+
+
+def facts_of(api, key: str, **params) -> dict:
+    response = api.get(f"/api/v1/entities/{Entity.objects.get(key=key).pk}/facts/", params)
+    assert response.status_code == 200, response.content
+    return {fact["attribute"]["code"]: fact for fact in response.json()["facts"]}
+
+
+def test_facts_list_every_attribute_with_its_values_and_claims(api, small):
+    facts = facts_of(api, "port-alpha")
+
+    assert list(facts) == ["motto", "operator", "lethal", "staff"]
+    staff = facts["staff"]
+    assert [value["display"] for value in staff["values"]][0] == "more than 300"
+    assert sorted(value["display"] for value in staff["values"]) == [
+        "about 180",
+        "between 15 and 20",
+        "more than 300",
+    ]
+    claims = staff["values"][0]["claims"]
+    assert [c["key"] for c in claims] == ["c-staff-over-300"]
+    assert claims[0]["source"]["title"] == "Government fact sheet on harbour bases"
+
+
+def test_the_best_value_is_the_best_supported_one(api, small):
+    facts = facts_of(api, "deal-beta")
+
+    # Grade A and credibility 2 beat grade E and credibility 4.
+    assert facts["deal_value"]["best"]["display"] == "$180 million"
+    assert facts["deal_value"]["contested"] is True
+    assert facts["signed_on"]["best"]["display"] == "May 19, 2023"
+    assert facts["signed_on"]["contested"] is False
+
+
+def test_a_preferred_claim_makes_the_best_value(api, small):
+    preferred = claim("c-value-1-5bn")
+    preferred.rank = "preferred"
+    preferred.save()
+
+    assert facts_of(api, "deal-beta")["deal_value"]["best"]["display"] == "$1.5 billion"
+
+
+def test_deprecated_claims_give_the_best_value_only_when_nothing_else_does(api, small):
+    for key in ("c-value-180m",):
+        deprecated = claim(key)
+        deprecated.rank = "deprecated"
+        deprecated.save()
+
+    assert facts_of(api, "deal-beta")["deal_value"]["best"]["display"] == "$1.5 billion"
+
+
+def test_facts_show_the_state_of_each_contradiction(api, small):
+    contradiction = contradiction_of("deal_value")
+    Contradiction.objects.filter(pk=contradiction.pk).update(
+        status="resolved", outcome="one_is_wrong", note="The fact sheet is primary.",
+        resolved_at=timezone.now(),
+    )  # fmt: skip
+
+    fact = facts_of(api, "deal-beta")["deal_value"]
+
+    assert fact["contested"] is False
+    assert fact["contradictions"][0]["id"] == contradiction.pk
+    assert fact["contradictions"][0]["status"] == "resolved"
+    assert fact["contradictions"][0]["outcome"] == "one_is_wrong"
+    assert fact["contradictions"][0]["note"] == "The fact sheet is primary."
+
+
+def test_facts_as_of_a_date_keep_what_held_then(api, small):
+    assert [v["display"] for v in facts_of(api, "port-alpha", as_of="2021")["staff"]["values"]] == [
+        "about 180"
+    ]
+    assert "staff" not in facts_of(api, "port-alpha", as_of="2018")
+
+
+def test_facts_keep_only_trusted_sources_and_credible_claims(api, small):
+    trusted = facts_of(api, "deal-beta", min_reliability="B")
+    assert [v["display"] for v in trusted["deal_value"]["values"]] == ["$180 million"]
+
+    credible = facts_of(api, "port-alpha", min_credibility="3")
+    assert (
+        [v["display"] for v in credible["lethal"]["values"]] == [] if "lethal" in credible else True
+    )
+    assert "lethal" not in credible
+    assert [v["display"] for v in credible["staff"]["values"]] == ["more than 300", "about 180"]
+
+
+def test_a_bad_facts_filter_is_a_400_that_names_it(api, small):
+    entity = Entity.objects.get(key="port-alpha")
+
+    response = api.get(f"/api/v1/entities/{entity.pk}/facts/", {"as_of": "tomorrow"})
+
+    assert response.status_code == 400
+    assert "as_of" in response.json()["errors"]
+
+
+def test_facts_of_an_unknown_entity_are_a_404(api, small):
+    assert api.get("/api/v1/entities/999999/facts/").status_code == 404
+
+
+def test_the_demo_callao_case_has_its_two_values(api, demo):
+    facts = facts_of(api, "callao-fms-case")
+
+    assert [v["display"] for v in facts["fms_case_value"]["values"]] == [
+        "$180 million",
+        "$1.5 billion",
+    ]
+    assert facts["fms_case_value"]["contested"] is True
+
+
+def test_facts_cost_a_few_queries_whatever_the_number_of_claims(
+    api, demo, django_assert_max_num_queries
+):
+    entity = Entity.objects.get(key="callao-fms-case")
+    with django_assert_max_num_queries(4):
+        api.get(f"/api/v1/entities/{entity.pk}/facts/")
