@@ -1,7 +1,8 @@
 """When two claims conflict (SPEC section 3), and how conflicting claims group into positions.
 
 Pure Python over plain facts read from the claim columns, so the rules are tested without a
-database; `claims.selectors.claim_conflicts` asks the same question as a query.
+database; `claims.selectors.claim_conflicts` asks the same question of the interval columns
+as one query.
 """
 
 from __future__ import annotations
@@ -21,6 +22,16 @@ class Rules:
     single_valued: bool = True
     time_varying: bool = False
     choices: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, attribute) -> Rules:
+        """The rules an attribute (anything with its fields) sets."""
+        return cls(
+            value_type=attribute.value_type,
+            single_valued=attribute.single_valued,
+            time_varying=attribute.time_varying,
+            choices=tuple(attribute.choices) if attribute.choices is not None else None,
+        )
 
     @property
     def checked(self) -> bool:

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -21,7 +20,7 @@ from claims.models import (
     ContradictionStatus,
     Rank,
 )
-from claims.selectors import claim_value_display
+from claims.selectors import claim_conflicts, claim_value_display
 
 # Groups handled per round trip: a few queries serve this many subject/attribute pairs.
 CHUNK = 500
@@ -60,16 +59,6 @@ class _Changes:
     reasons: dict[int, str] = field(default_factory=dict)
 
 
-def rules_of(attribute: Attribute) -> conflicts.Rules:
-    """The conflict rules an attribute sets."""
-    return conflicts.Rules(
-        value_type=attribute.value_type,
-        single_valued=attribute.single_valued,
-        time_varying=attribute.time_varying,
-        choices=tuple(attribute.choices) if attribute.choices is not None else None,
-    )
-
-
 def facts_of(row: dict) -> conflicts.Facts:
     """The facts the rules read, from a row of FACT_FIELDS."""
     return conflicts.Facts(
@@ -101,7 +90,7 @@ def groups_recheck(
     groups = sorted({g for g in groups if None not in g})
     report = RecheckReport(groups=len(groups))
     attribute_ids = {attribute for _, attribute in groups}
-    rules = {a.pk: rules_of(a) for a in Attribute.objects.filter(pk__in=attribute_ids)}
+    rules = {a.pk: conflicts.Rules.of(a) for a in Attribute.objects.filter(pk__in=attribute_ids)}
     if progress is not None:
         progress.start(len(groups), "rechecking")
     for start in range(0, len(groups), CHUNK):
@@ -271,21 +260,20 @@ def flag_positions(facts: list[conflicts.Facts]) -> list[tuple[int, int]]:
 
 
 def _reopen_reason(contradiction, component, rule, rows_by_id, changed) -> str:
-    """Why a changed claim reopens a resolved contradiction, or "" when it does not."""
-    preferred = [f for f in component if rows_by_id[f.id]["rank"] == Rank.PREFERRED]
-    if not preferred:
+    """Why a changed claim reopens a resolved contradiction, or "" when it does not: a query
+    for its conflicts among the component's preferred claims."""
+    ids = [f.id for f in component]
+    if not any(rows_by_id[i]["rank"] == Rank.PREFERRED for i in ids):
         return ""
-    for fact in component:
-        if fact.id not in changed:
-            continue
-        if any(conflicts.conflict(fact, other, rule) for other in preferred):
-            claim = Claim.objects.select_related("source").get(pk=fact.id)
-            preferred_claim = Claim.objects.get(pk=preferred[0].id)
+    for claim in Claim.objects.filter(pk__in=[i for i in ids if i in changed]).order_by("id"):
+        preferred = claim_conflicts(claim).filter(pk__in=ids, rank=Rank.PREFERRED).first()
+        if preferred is not None:
+            claim = Claim.objects.select_related("source").get(pk=claim.pk)
             return REOPENED.format(
                 key=claim.key,
                 value=claim_value_display(claim),
                 source=claim.source.title,
-                preferred=claim_value_display(preferred_claim),
+                preferred=claim_value_display(preferred),
             )
     return ""
 
@@ -339,8 +327,3 @@ def _apply(changes: _Changes, report: RecheckReport, user) -> None:
                 default_change_reason=reason,
             )
         report.updated += len(changes.update)
-
-
-def open_contradictions_q(prefix: str = "") -> Q:
-    """Contradictions on the editors' queue: open and still detected."""
-    return Q(**{f"{prefix}status": ContradictionStatus.OPEN, f"{prefix}withdrawn_at__isnull": True})

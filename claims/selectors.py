@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
-from claims import values
+from claims import conflicts, values
 from claims.models import (
     NUMERIC_TYPES,
     Claim,
@@ -58,6 +58,38 @@ def date_value(date: datetime.date | None, precision: str) -> values.DateValue |
 # Contradictions.
 
 
+def claim_conflicts(claim: Claim):
+    """The claims that conflict with `claim` by SPEC section 3, as one query on the normalised
+    interval and period columns (the same rules as claims.conflicts.conflict)."""
+    rules = conflicts.Rules.of(claim.attribute)
+    others = Claim.objects.filter(
+        subject_id=claim.subject_id, attribute_id=claim.attribute_id
+    ).exclude(pk=claim.pk)
+    if not rules.checked:
+        return others.none()
+    kind = rules.value_type
+    if kind in NUMERIC_TYPES:
+        disjoint = Q(high__lt=claim.low)  # a NULL high is +infinity: never below
+        if claim.high is not None:
+            disjoint |= Q(low__gt=claim.high)
+        others = others.filter(disjoint, currency=claim.currency, unit=claim.unit)
+    elif kind == ValueType.DATE:
+        others = others.filter(Q(date_high__lt=claim.date_low) | Q(date_low__gt=claim.date_high))
+    elif kind == ValueType.ENTITY:
+        others = others.exclude(entity_value_id=claim.entity_value_id)
+    elif kind == ValueType.BOOLEAN:
+        others = others.exclude(boolean_value=claim.boolean_value)
+    else:
+        others = others.exclude(text_value=claim.text_value)
+    if rules.time_varying and claim.period_known:
+        # Apart in time only when the other's known period ends before or starts after.
+        if claim.period_start is not None:
+            others = others.exclude(period_known=True, period_end__lt=claim.period_start)
+        if claim.period_end is not None:
+            others = others.exclude(period_known=True, period_start__gt=claim.period_end)
+    return others
+
+
 @dataclass
 class Position:
     index: int
@@ -72,13 +104,6 @@ def contradiction_queue():
         .select_related("subject", "attribute")
         .annotate(claim_total=Count("memberships"))
         .order_by("-detected_at", "-id")
-    )
-
-
-def contradiction_list():
-    """Every contradiction with subject and attribute joined, newest first."""
-    return Contradiction.objects.select_related("subject", "attribute").order_by(
-        "-detected_at", "-id"
     )
 
 
