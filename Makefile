@@ -20,8 +20,10 @@ run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_bundle kb/demo/peru.json
 	@echo ""
-	@echo "The demo is loaded. No account exists yet: to sign in to http://$(HOST):$(PORT)/admin/"
-	@echo "create your own with:   $(BIN)/python manage.py createsuperuser"
+	@echo "The demo is loaded; anyone may read http://$(HOST):$(PORT)/ and /api/v1/."
+	@echo "No account exists yet. To sign in and write, create your own and give it a role:"
+	@echo "   $(BIN)/python manage.py createsuperuser"
+	@echo "   $(BIN)/python manage.py grant_role YOUR_NAME editor"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
