@@ -166,6 +166,12 @@ class AttributeFacts:
     best: list
     contradiction_ids: list[int]
 
+    @property
+    def best_values(self) -> list[str]:
+        """The best claims' values, each once, in order: two sources saying "$180 million"
+        are one best value."""
+        return list(dict.fromkeys(claim_value_display(claim) for claim in self.best))
+
 
 def entity_facts(entity: Entity) -> list[AttributeFacts]:
     """Per attribute: the best claims (preferred ones, else all normal ones), every claim, and

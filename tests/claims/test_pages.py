@@ -378,3 +378,14 @@ def test_a_source_without_stored_text_says_so_and_lists_its_quotes(client, demo)
 
     assert "No text is stored for this source" in page
     assert source.claims.first().quote.split()[0] in page
+
+
+def test_two_sources_giving_the_same_best_value_show_it_once(client, demo):
+    entity = Entity.objects.get(key="callao-fms-case")
+
+    page = client.get(reverse("entity", args=[entity.pk])).content.decode()
+
+    row = page.split('id="attribute-location"')[1].split("</tr>")[0]
+    best_cell = row.split("<td>")[1].split("</td>")[0]
+    assert best_cell.count("Callao Naval Base") == 1
+    assert row.count("Callao Naval Base") >= 3  # and both claims beside it
