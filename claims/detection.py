@@ -200,7 +200,7 @@ def _reconcile(rows, rule, existing, changed, changes: _Changes, now, report) ->
             changes.memberships[best.pk] = members
             reasons.append("claims changed")
         if best.status == ContradictionStatus.RESOLVED:
-            reason = _reopen_reason(best, component, rule, rows_by_id, changed)
+            reason = _reopen_reason(component, rows_by_id, changed)
             if reason:
                 best.status, best.outcome, best.note = ContradictionStatus.OPEN, "", ""
                 best.resolved_at = best.resolved_by = None
@@ -259,7 +259,7 @@ def flag_positions(facts: list[conflicts.Facts]) -> list[tuple[int, int]]:
     return [(claim_id, index) for index, ids in enumerate(by_value.values()) for claim_id in ids]
 
 
-def _reopen_reason(contradiction, component, rule, rows_by_id, changed) -> str:
+def _reopen_reason(component, rows_by_id, changed) -> str:
     """Why a changed claim reopens a resolved contradiction, or "" when it does not: a query
     for its conflicts among the component's preferred claims."""
     ids = [f.id for f in component]

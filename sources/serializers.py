@@ -50,16 +50,9 @@ class SourceRefSerializer(ReadOnlyModelSerializer):
         extra_kwargs = described(SOURCE_FIELD_HELP, fields)
 
 
-class SourceSerializer(ReadOnlyModelSerializer):
-    publisher = serializers.CharField(
-        source="publisher.name", allow_null=True, help_text=PUBLISHER_HELP
-    )
-    published_on = PartialDateField(
-        precision_field="published_on_precision", help_text=PUBLISHED_ON_HELP
-    )
-    reliability = serializers.ChoiceField(
-        source="grade", choices=Reliability.choices, help_text=GRADE_HELP
-    )
+class SourceSerializer(SourceRefSerializer):
+    """A source in full: the reference's fields and the rest."""
+
     derived_from = serializers.PrimaryKeyRelatedField(
         read_only=True, help_text="The id of the source this one repeats, or null."
     )
