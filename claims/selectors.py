@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from claims import conflicts, values
 from claims.models import (
@@ -18,7 +18,7 @@ from claims.models import (
     Rank,
     ValueType,
 )
-from kb.models import Entity
+from kb.models import Entity, EntityAlias
 
 
 def claim_value(claim: Claim):
@@ -220,3 +220,14 @@ def claims_of_source(source):
     for claim in claims:
         claim.open_contradictions = in_contradiction.get(claim.pk, [])
     return claims
+
+
+def entities_with_claim_totals(query: str = ""):
+    """Entities not merged away, by name, each with `claim_total`; with a query, only those whose
+    name or an alias contains it (case-insensitively). One query: aliases are matched in an
+    EXISTS subquery, so an entity with two matching aliases still counts each claim once."""
+    entities = Entity.objects.filter(merged_into__isnull=True)
+    if query:
+        alias_matches = EntityAlias.objects.filter(entity=OuterRef("pk"), name__icontains=query)
+        entities = entities.filter(Q(name__icontains=query) | Exists(alias_matches))
+    return entities.annotate(claim_total=Count("claims")).order_by("name", "id")

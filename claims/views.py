@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -36,19 +35,12 @@ NOT_AN_ANALYST = "Only analysts and editors may flag contradictions."
 
 def home(request):
     query = request.GET.get("q", "").strip()
-    entities = (
-        Entity.objects.filter(merged_into__isnull=True)
-        .annotate(claim_total=Count("claims"))
-        .order_by("name", "id")
-    )
-    if query:
-        entities = entities.filter(Q(name__icontains=query) | Q(aliases__name__icontains=query))
     return render(
         request,
         "claims/home.html",
         {
             "q": query,
-            "entities": entities.distinct()[:200],
+            "entities": selectors.entities_with_claim_totals(query)[:200],
             "open_total": selectors.contradiction_queue().count(),
         },
     )

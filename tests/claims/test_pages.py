@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -389,3 +391,35 @@ def test_two_sources_giving_the_same_best_value_show_it_once(client, demo):
     best_cell = row.split("<td>")[1].split("</td>")[0]
     assert best_cell.count("Callao Naval Base") == 1
     assert row.count("Callao Naval Base") >= 3  # and both claims beside it
+
+
+def home_rows(response) -> list[list[str]]:
+    """The home page's table rows, each as its cells' text."""
+    body = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    rows = []
+    for row in body.split("<tr>")[1:]:
+        cells = [cell.split("</td>")[0] for cell in row.split("<td>")[1:]]
+        rows.append([re.sub(r"<[^>]+>", "", cell).strip() for cell in cells])
+    return rows
+
+
+def test_searching_the_home_page_by_an_alias_counts_each_claim_once(client, demo):
+    namru = Entity.objects.get(key="namru-south")
+    # "NAMRU" is in two of its aliases ("NAMRU-SOUTH", "Namru Sur"): the join once doubled it.
+    assert namru.aliases.filter(name__icontains="NAMRU").count() == 2
+    claims = Claim.objects.filter(subject=namru).count()
+
+    rows = home_rows(client.get(reverse("home"), {"q": "NAMRU"}))
+
+    assert rows == [[namru.name, namru.get_kind_display(), str(claims)]]
+
+
+def test_the_home_page_counts_the_same_claims_with_and_without_a_search(client, demo):
+    everything = {row[0]: row[2] for row in home_rows(client.get(reverse("home")))}
+
+    for query in ("namru", "Callao", "sur"):
+        found = home_rows(client.get(reverse("home"), {"q": query}))
+
+        assert found, query
+        for name, _, total in found:
+            assert total == everything[name], (query, name)
