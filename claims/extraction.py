@@ -7,8 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from syntok import segmenter
-
+from claims.quotes import Sentences
 from claims.values import ValueParseError, is_currency, parse_date, parse_money, parse_number
 
 MONEY, COUNT, DATE, ENTITY = "money", "count", "date", "entity"
@@ -439,46 +438,6 @@ def _entity_mentions(text: str, entities: Iterable[tuple[str, list[str]]]):
     return sorted(mentions)
 
 
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence (start, end) offsets: syntok within blocks of lines.
-
-    A line break ends a sentence unless the next line begins in lower case, so headings and
-    list items stand alone while hard-wrapped prose stays whole.
-    """
-    spans = []
-    for block in re.finditer(r"[^\n]+(?:\n(?=[^\S\n]*[a-z])[^\n]+)*", text):
-        for paragraph in segmenter.analyze(block[0]):
-            for sentence in paragraph:
-                tokens = [t for t in sentence if t.value]
-                if tokens:
-                    start = block.start() + tokens[0].offset
-                    end = min(
-                        block.end(), block.start() + tokens[-1].offset + len(tokens[-1].value)
-                    )
-                    if end > start:
-                        spans.append((start, end))
-    spans.sort()
-    return spans
-
-
-def _sentence_of(text: str, spans: list[tuple[int, int]], starts: list[int], start: int, end: int):
-    """The sentence around [start, end): every sentence the span touches, joined; else its line."""
-    index = bisect.bisect_right(starts, start) - 1
-    first = last = None
-    for s, e in spans[max(index, 0) :]:
-        if s >= end:
-            break
-        if e > start:
-            first = s if first is None else first
-            last = e
-    if first is None:
-        first = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
-        last = len(text) if line_end == -1 else line_end
-    first, last = min(first, start), max(last, end)
-    return first, text[first:last]
-
-
 def extract_candidates(
     text: str, *, entities: Iterable[tuple[str, list[str]]] = ()
 ) -> list[Candidate]:
@@ -501,11 +460,10 @@ def extract_candidates(
             continue
         taken.add(start, end)
         numeric.append((kind, start, end, value))
-    spans = _sentence_spans(text) if numeric or mentions else []
-    starts = [s for s, _ in spans]
+    sentences = Sentences(text) if numeric or mentions else None
     candidates = []
     for kind, start, end, value in numeric:
-        sentence_start, sentence = _sentence_of(text, spans, starts, start, end)
+        sentence_start, sentence_end = sentences.around(start, end)
         candidates.append(
             Candidate(
                 kind=kind,
@@ -513,12 +471,12 @@ def extract_candidates(
                 start=start,
                 end=end,
                 value=None if value is None else value.to_dict(),
-                sentence=sentence,
+                sentence=text[sentence_start:sentence_end],
                 sentence_start=sentence_start,
             )
         )
     for start, end, key in mentions:
-        sentence_start, sentence = _sentence_of(text, spans, starts, start, end)
+        sentence_start, sentence_end = sentences.around(start, end)
         candidates.append(
             Candidate(
                 kind=ENTITY,
@@ -526,7 +484,7 @@ def extract_candidates(
                 start=start,
                 end=end,
                 value={"entity": key},
-                sentence=sentence,
+                sentence=text[sentence_start:sentence_end],
                 sentence_start=sentence_start,
                 entity_key=key,
             )

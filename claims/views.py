@@ -86,7 +86,10 @@ def contradiction_detail(request, pk: int):
                 return redirect("contradiction", pk=contradiction.pk)
     for position in positions:
         for claim in position.claims:
-            claim.context = quote_in_context(claim.source.text, claim.quote)
+            anchored = claim.quote_status == QuoteStatus.ANCHORED
+            claim.context = quote_in_context(
+                claim.source.text, claim.quote, claim.quote_start if anchored else None
+            )
     return render(
         request,
         "claims/contradiction.html",

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from claims.anchoring import anchor, reanchor
 from claims.bundles import BundleInvalid, bundle_import
+from claims.extraction import extract_candidates
 from claims.models import Claim
 from claims.quotes import quote_in_context
 from claims.services import (
@@ -145,3 +147,78 @@ def test_a_bundle_claim_whose_quote_is_not_in_its_source_text_is_refused_with_it
 
     assert [str(p) for p in error.value.problems] == [f"claims[1].quote: {QUOTE_NOT_IN_SOURCE}"]
     assert not Claim.objects.exists()
+
+
+REPEATED = (
+    "Critics said the case is $180 million too little. "
+    "The U.S. fact sheet says the case is $180 million for Callao."
+)
+
+
+def test_a_quote_that_occurs_twice_is_shown_in_the_sentence_where_it_is_anchored():
+    second = REPEATED.rindex("the case is $180 million")
+
+    shown = quote_in_context(REPEATED, "the case is $180 million", second)
+
+    assert (shown.before, shown.after) == ("The U.S. fact sheet says ", " for Callao.")
+
+
+def test_a_quote_without_an_anchor_is_shown_at_its_first_occurrence():
+    shown = quote_in_context(REPEATED, "the case is $180 million")
+
+    assert (shown.before, shown.after) == ("Critics said ", " too little.")
+
+
+def test_a_sentence_holding_us_with_its_dots_is_shown_whole():
+    text = "Peru agreed. The U.S. Navy thanked the U.S. Embassy in Lima for the $180 million case."
+
+    shown = quote_in_context(text, "thanked")
+
+    assert shown.before == "The U.S. Navy "
+    assert shown.after == " the U.S. Embassy in Lima for the $180 million case."
+
+
+def test_the_candidates_and_the_quotes_cut_the_same_sentences():
+    text = "LIMA, Dec. 15, 2025 - The U.S. sent 40 soldiers.\nHeading\nThey stay until 2026."
+
+    for candidate in extract_candidates(text):
+        shown = quote_in_context(text, candidate.text, candidate.start)
+
+        assert shown.before + shown.quote + shown.after == candidate.sentence
+
+
+@pytest.mark.django_db
+def test_the_side_by_side_page_shows_a_repeated_quote_in_its_anchored_sentence(client):
+    attribute = attribute_create(code="fms_case_value", label="FMS case value", value_type="money")
+    subject = EntityFactory()
+    sheet = SourceFactory(text="The U.S. fact sheet says the case is $180 million for Callao.")
+    claim_create(
+        key="sheet",
+        subject=subject,
+        attribute=attribute,
+        source=sheet,
+        value=value_parse(attribute=attribute, text="$180 million"),
+        quote="the case is $180 million",
+        credibility=2,
+    )
+    claim_create(
+        key="other",
+        subject=subject,
+        attribute=attribute,
+        source=SourceFactory(text="A $1.5 billion case."),
+        value=value_parse(attribute=attribute, text="$1.5 billion"),
+        quote="A $1.5 billion case.",
+        credibility=3,
+    )
+    sheet.text = REPEATED  # the quote now occurs twice, and stays anchored in the second
+    source_save_with_quotes(source=sheet)
+    claim = Claim.objects.get(key="sheet")
+    assert claim.quote_start == REPEATED.rindex("the case is $180 million")
+
+    page = client.get(reverse("contradiction", args=[claim.contradictions.get().pk]))
+
+    assert (
+        "The U.S. fact sheet says <mark>the case is $180 million</mark> for Callao."
+        in page.content.decode()
+    )
+    assert "Critics said" not in page.content.decode()
