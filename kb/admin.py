@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.db.models import Count
-from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
+from kb.forms import EntityForm
 from kb.models import KIND_PROXIES, Entity, EntityAlias, EntityRelation
-from kb.selectors import entity_lookalikes
 from kb.services import entity_save
 
 admin.site.site_header = "Claim-tracking knowledge base"
@@ -35,44 +31,6 @@ class RelationInline(admin.TabularInline):
     ]  # fmt: skip
 
 
-LOOKALIKE = (
-    "An entity with a name like this exists: {names}. Open it and add an alias instead, or tick "
-    "'a different entity' to create this one anyway."
-)
-
-
-class EntityForm(forms.ModelForm):
-    """The entity form; a new name close to an existing name or alias asks for confirmation."""
-
-    different_entity = forms.BooleanField(
-        required=False,
-        label="A different entity",
-        help_text="Tick to create it although an entity with a similar name exists.",
-    )
-
-    class Meta:
-        model = Entity
-        fields = ("kind", "name", "key", "description", "country", "wikidata")
-
-    def clean(self):
-        cleaned = super().clean()
-        name = cleaned.get("name")
-        if self.instance.pk is None and name and not cleaned.get("different_entity"):
-            lookalikes = entity_lookalikes(name)
-            if lookalikes:
-                names = ", ".join(
-                    format_html(
-                        '<a href="{}">{}</a> ({})',
-                        reverse("admin:kb_entity_change", args=[x.entity.pk]),
-                        x.entity.name,
-                        x.name,
-                    )
-                    for x in lookalikes
-                )
-                raise forms.ValidationError(mark_safe(LOOKALIKE.format(names=names)))
-        return cleaned
-
-
 @admin.register(Entity)
 class EntityAdmin(SimpleHistoryAdmin):
     form = EntityForm
@@ -86,6 +44,7 @@ class EntityAdmin(SimpleHistoryAdmin):
         "kind",
         "name",
         "key",
+        "different_entity",  # EntityForm's confirmation for a look-alike name
         "description",
         "country",
         "wikidata",

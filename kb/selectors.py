@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler
 
 from kb.models import Entity, EntityAlias
 
 # Names at least this alike (0-100) are suggested as the same entity.
-SIMILARITY = 85
+SIMILARITY = 80
+# Two words at least this alike (Jaro-Winkler, 0-1) count as the same word misspelt
+# ("Richardsen", "Richardson"; "South", "Southern"), but not "Naval" and "Navy".
+WORD_SIMILARITY = 0.92
+# Words that never tell two names apart, in the languages of the sources.
+STOP_WORDS = frozenset(
+    {"a", "an", "and", "at", "by", "for", "in", "of", "on", "the", "to", "with"}
+    | {"de", "del", "el", "en", "la", "las", "los", "y"}
+)
 
 
 @dataclass(frozen=True)
@@ -20,32 +31,107 @@ class Lookalike:
     score: float
 
 
-def _fold(name: str) -> str:
-    # "NAMRU-SOUTH" and "Namru Sur" compare as "namru south" and "namru sur".
-    return re.sub(r"[\\W_]+", " ", name.casefold()).strip()
+def _words(name: str) -> list[str]:
+    # "U.S. Naval Medical Research Unit SOUTH" and "José Jerí" as ["us", "naval", ...] and
+    # ["jose", "jeri"]: accents, case, punctuation and stop words do not tell names apart.
+    plain = unicodedata.normalize("NFKD", name.replace(".", ""))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    return [
+        word
+        for word in re.split(r"[\W_]+", plain)
+        if word and word not in STOP_WORDS and (len(word) > 1 or word.isdigit())
+    ]
+
+
+def _word_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    # Numbers and short words (codes, initials) must be equal: Resolution 4766 is not 4767.
+    if len(a) <= 3 or len(b) <= 3 or any(c.isdigit() for c in a + b):
+        return 0.0
+    similarity = JaroWinkler.normalized_similarity(a, b)
+    return similarity if similarity >= WORD_SIMILARITY else 0.0
+
+
+class _Weights:
+    """Each word weighs its inverse document frequency among the existing entities, so that
+    the filler many names share ("Port of", "Peru", "Naval", "US") weighs little and the
+    distinctive words ("Ilo", "Callao", "NAMRU") decide."""
+
+    def __init__(self, names_by_entity: dict[int, list[list[str]]]):
+        self.total = len(names_by_entity)
+        self.frequency = Counter(
+            word
+            for names in names_by_entity.values()
+            for word in {word for words in names for word in words}
+        )
+
+    def vector(self, words: list[str]) -> dict[str, float]:
+        weights = {
+            word: math.log((self.total + 1) / (self.frequency[word] + 1)) + 1 for word in words
+        }
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {word: w / norm for word, w in weights.items()}
+
+
+def _similarity(query: dict[str, float], other: dict[str, float], word_similarity) -> float:
+    """Soft TF-IDF (Cohen, Ravikumar and Fienberg, 2003): the cosine of the two names' word
+    weights, where a word also meets a near spelling of itself; each word is used once."""
+    pairs = sorted(
+        ((word_similarity(a, b), a, b) for a in query for b in other),
+        key=lambda pair: -pair[0],
+    )
+    used_query, used_other, total = set(), set(), 0.0
+    for similarity, a, b in pairs:
+        if similarity == 0.0:
+            break
+        if a in used_query or b in used_other:
+            continue
+        used_query.add(a)
+        used_other.add(b)
+        total += query[a] * other[b] * similarity
+    return total
 
 
 def entity_lookalikes(
     name: str, *, exclude_id: int | None = None, limit: int = 5
 ) -> list[Lookalike]:
-    """Entities whose name or an alias is close to `name`, best first: two queries."""
-    names: list[tuple[str, int]] = list(
+    """Entities whose name or an alias is close to `name`, best first: three queries.
+
+    Names are compared word by word after stop words are dropped; words that many existing
+    entities share weigh little, so "Port of Ilo" is not taken for "Port of Salaverry" nor
+    "Peruvian Amazon", while "Namru South" is taken for "NAMRU-SOUTH".
+    """
+    rows: list[tuple[str, int]] = list(
         Entity.objects.filter(merged_into__isnull=True).values_list("name", "id")
     )
-    names += list(
+    rows += list(
         EntityAlias.objects.filter(entity__merged_into__isnull=True).values_list(
             "name", "entity_id"
         )
     )
-    choices = [_fold(n) for n, _ in names]
-    matches = process.extract(
-        _fold(name), choices, scorer=fuzz.WRatio, score_cutoff=SIMILARITY, limit=limit * 3
-    )
+    words = [_words(row_name) for row_name, _ in rows]
+    names_by_entity: dict[int, list[list[str]]] = {}
+    for (_, entity_id), row_words in zip(rows, words, strict=True):
+        names_by_entity.setdefault(entity_id, []).append(row_words)
+    weights = _Weights(names_by_entity)
+    query = weights.vector(_words(name))
+    if not query:
+        return []
+    cache: dict[tuple[str, str], float] = {}
+
+    def word_similarity(a: str, b: str) -> float:
+        if (a, b) not in cache:
+            cache[a, b] = _word_similarity(a, b)
+        return cache[a, b]
+
     best: dict[int, tuple[float, str]] = {}
-    for _, score, index in matches:
-        entity_id = names[index][1]
-        if entity_id != exclude_id and score > best.get(entity_id, (0, ""))[0]:
-            best[entity_id] = (score, names[index][0])
-    entities = Entity.objects.in_bulk(list(best))
+    for (row_name, entity_id), row_words in zip(rows, words, strict=True):
+        if entity_id == exclude_id:
+            continue
+        score = 100 * _similarity(query, weights.vector(row_words), word_similarity)
+        if score >= SIMILARITY and score > best.get(entity_id, (0.0, ""))[0]:
+            best[entity_id] = (score, row_name)
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    entities = Entity.objects.in_bulk([entity_id for entity_id, _ in ranked])
     return [Lookalike(entities[i], matched, score) for i, (score, matched) in ranked]
