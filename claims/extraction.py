@@ -117,11 +117,20 @@ _SCALE_WORD = rf"(?:{'|'.join(_SCALE_WORDS)})(?![\w-])"
 # Bounded, so a long run of number words costs linear time: no number needs more words than this.
 _WORDS = rf"(?i:{_NUMBER_WORD}(?:{_SP}+(?:{_NUMBER_WORD}|{_SCALE_WORD})){{0,7}})"
 _LARGE = rf"(?:{_SP}+(?i:million|billion|trillion|thousand)(?![\w-]))"
-_NUMBER = rf"(?:{_DIGITS}|{_WORDS}){_LARGE}?"
+# "a dozen", "a hundred": "a" or "an" is one only before a scale word, as the value parser reads it.
+_A_SCALE = rf"(?i:an?{_SP}+(?:dozen|hundred|thousand|million|billion)(?![\w-]))"
+_NUMBER = rf"(?:{_DIGITS}|{_WORDS}|{_A_SCALE}){_LARGE}?"
 
 _COUNT_NUMBER = re.compile(rf"(?<![\w.,$€£₹/#-])(?:{_NUMBER})(?![\d])")
 _RANGE_TAIL = re.compile(rf"{_SP}*[-–]{_SP}*(?:{_DIGITS}){_LARGE}?(?![\w])")
 _BETWEEN_TAIL = re.compile(rf"{_SP}+and{_SP}+(?:{_NUMBER})(?![\w])")
+# A number set against a count just before it, its noun left out: "a dozen helicopters, not nine".
+_CONTRAST_BEFORE = re.compile(
+    rf"(?<![\w])(?i:not|rather{_SP}+than|instead{_SP}+of|down{_SP}+from|up{_SP}+from){_SP}+$"
+)
+_CLAUSE_END = re.compile(rf"{_SP}*(?:[.,;:!?)]|$)", re.MULTILINE)
+# How far back, within its line, the count that a contrasted number answers may end.
+_CONTRAST_REACH = 60
 # A word of the noun phrase after a count; hard-wrapped prose may break the phrase once.
 _NP_TOKEN = re.compile(rf"(?:{_SP}+|{_SP}*\n{_SP}*)((?:[^\W\d_]\.){{2,}}|[^\W\d_][\w'’]*(?:-\w+)*)")
 
@@ -309,7 +318,20 @@ def _noun_phrase_end(text: str, pos: int, *, singular: bool) -> int | None:
     return None
 
 
+def _contrasted(text: str, start: int, end: int, previous_end: int | None) -> bool:
+    """Whether a number without a noun answers the count just before it in its line:
+    "a dozen helicopters, not nine" makes "nine" a count of helicopters too."""
+    return (
+        previous_end is not None
+        and start - previous_end <= _CONTRAST_REACH
+        and "\n" not in text[previous_end:start]
+        and _CLAUSE_END.match(text, end) is not None
+        and _CONTRAST_BEFORE.search(text, max(0, start - 20), start) is not None
+    )
+
+
 def _count_spans(text: str):
+    previous_end = None  # where the last count found ended
     for match in _COUNT_NUMBER.finditer(text):
         start, end = match.span()
         if _names_a_thing(_word_before(text, start)):
@@ -324,9 +346,12 @@ def _count_spans(text: str):
             end += 1
         noun_end = _noun_phrase_end(text, end, singular=singular and not tail)
         if noun_end is None:
-            continue
+            if not _contrasted(text, start, end, previous_end):
+                continue
+            noun_end = end
         spans = [(_qualified(text, start), noun_end), (start, noun_end)]
         if found := _parse_first(parse_number, text, spans):
+            previous_end = found[1]
             yield COUNT, _COUNT_RANK, found
 
 

@@ -163,6 +163,46 @@ def test_it_finds_a_number_followed_by_what_it_counts(text, wording, amount, qua
     assert candidate.value == {"amount": amount, "unit": None, "qualifier": qualifier}
 
 
+def test_a_dozen_helicopters_not_nine_proposes_both_counts():
+    found = [
+        (c.text, c.value["amount"])
+        for c in extract_candidates("Peru will receive a dozen Black Hawk helicopters, not nine.")
+        if c.kind == COUNT
+    ]
+
+    assert found == [("a dozen Black Hawk helicopters", "12"), ("nine", "9")]
+
+
+@pytest.mark.parametrize(
+    "text, wording, amount",
+    [
+        ("A dozen soldiers arrived.", "A dozen soldiers", "12"),
+        ("It sent nearly a dozen ships.", "nearly a dozen ships", "12"),
+        ("It trained a hundred pilots.", "a hundred pilots", "100"),
+        ("It hired a hundred thousand workers.", "a hundred thousand workers", "100000"),
+    ],
+)
+def test_a_or_an_before_a_scale_word_counts(text, wording, amount):
+    candidate = only(text, COUNT)
+
+    assert (candidate.text, candidate.value["amount"]) == (wording, amount)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The answer is not nine.",
+        "It took a hundred years.",
+        "Nine helicopters landed.\nNot ten.",
+        "Nine helicopters landed in Lima after a long and difficult flight north, not ten.",
+    ],
+)
+def test_a_bare_number_counts_only_against_a_count_just_before_it_in_its_line(text):
+    counts = [c.text for c in extract_candidates(text) if c.kind == COUNT]
+
+    assert counts in ([], ["Nine helicopters"])
+
+
 def test_a_count_range_is_one_candidate():
     assert spans("Between 15 and 20 soldiers and 30-40 sailors.", COUNT) == [
         (COUNT, "Between 15 and 20 soldiers"),
