@@ -8,7 +8,6 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from claims.forms import ClaimForm
 from claims.models import Attribute, Claim, Contradiction, ContradictionClaim, EntityMerge
@@ -22,6 +21,7 @@ from claims.services import (
     source_save_with_quotes,
 )
 from kb.admin import EntityAdmin
+from kb.history import GuardedHistoryAdmin
 from kb.models import Entity
 from sources.admin import SourceAdmin
 from sources.models import Source
@@ -30,8 +30,17 @@ from sources.models import Source
 PLAIN_FIELDS = ("key", "subject", "attribute", "source", "quote", "credibility", "rank", "notes")
 
 
+def may_set_rank(user) -> bool:
+    """Ranks are an editor's decision: who may set them on a form."""
+    return user.has_perm("claims.resolve_contradiction")
+
+
 def claim_save_from_form(form: ClaimForm, user) -> Claim:
-    """Create or update the form's claim through the services."""
+    """Create or update the form's claim through the services.
+
+    Only the fields the form shows are written: a field it leaves out (the rank, for an
+    analyst) keeps its stored value, even when the form was filled from an older version.
+    """
     data = form.cleaned_data
     fields = {name: data[name] for name in PLAIN_FIELDS if name in data}
     dates = {name: data.get(name) for name in ("valid_from", "valid_to", "claimed_on")}
@@ -44,7 +53,7 @@ def claim_save_from_form(form: ClaimForm, user) -> Claim:
             user=user,
         )
     return claim_update(
-        claim=form.instance,
+        claim=Claim.objects.select_related("attribute", "source").get(pk=form.instance.pk),
         user=user,
         value=data["value"],
         value_as_written=data["value_as_written"],
@@ -54,7 +63,7 @@ def claim_save_from_form(form: ClaimForm, user) -> Claim:
 
 
 @admin.register(Attribute)
-class AttributeAdmin(SimpleHistoryAdmin):
+class AttributeAdmin(GuardedHistoryAdmin):
     list_display = [
         "label",
         "code",
@@ -77,7 +86,7 @@ class AttributeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(GuardedHistoryAdmin):
     form = ClaimForm
     list_display = [
         "subject",
@@ -122,14 +131,16 @@ class ClaimAdmin(SimpleHistoryAdmin):
         return claim_interval_display(claim) if claim.pk else "-"
 
     def get_readonly_fields(self, request, obj=None):
-        # Ranks are an editor's decision.
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not request.user.has_perm("claims.resolve_contradiction"):
-            readonly.append("rank")
-        return readonly
+        return rank_readonly(request, super().get_readonly_fields(request, obj))
 
-    def save_model(self, request, obj, form, change):
-        form.instance = claim_save_from_form(form, request.user)
+    def service_save(self, request, obj, form, change):
+        claim = claim_save_from_form(form, request.user)
+        # The admin goes on with `obj` (its "Save and continue editing" link, its log entry):
+        # give it the stored row's columns, primary key included.
+        for field in Claim._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(claim, field.attname))
+        obj._state.adding = False
+        form.instance = obj
 
     def delete_model(self, request, obj):
         claim_delete(claim=obj, user=request.user)
@@ -137,6 +148,14 @@ class ClaimAdmin(SimpleHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for claim in queryset:
             claim_delete(claim=claim, user=request.user)
+
+
+def rank_readonly(request, readonly) -> list[str]:
+    """The read-only fields of a claim form, with the rank for those who may not set it."""
+    readonly = list(readonly)
+    if not may_set_rank(request.user):
+        readonly.append("rank")
+    return readonly
 
 
 class ClaimInline(admin.StackedInline):
@@ -156,28 +175,39 @@ class ClaimInline(admin.StackedInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("subject", "attribute", "entity_value")
 
+    def get_readonly_fields(self, request, obj=None):
+        return rank_readonly(request, super().get_readonly_fields(request, obj))
+
 
 class SourceWithClaimsAdmin(SourceAdmin):
     """The source admin with its claims inline (claims build on sources, not the reverse)."""
 
     inlines = [ClaimInline]
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
         source_save_with_quotes(source=obj, user=request.user)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Claim:
             return super().save_formset(request, form, formset, change)
+        # What Django's change message reads, filled as the claims go through the services.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        deleted = set(map(id, formset.deleted_forms)) if formset.can_delete else set()
         for claim_form in formset.forms:
-            if not claim_form.has_changed() and claim_form.instance.pk:
+            instance = claim_form.instance
+            if id(claim_form) in deleted:
+                if instance.pk:
+                    claim_delete(claim=instance, user=request.user)
+                    formset.deleted_objects.append(instance)
                 continue
-            if formset.can_delete and formset._should_delete_form(claim_form):
-                if claim_form.instance.pk:
-                    claim_delete(claim=claim_form.instance, user=request.user)
+            if not claim_form.has_changed():
                 continue
-            if claim_form.has_changed():
-                claim_form.cleaned_data["source"] = form.instance
-                claim_save_from_form(claim_form, request.user)
+            claim_form.cleaned_data["source"] = form.instance
+            claim = claim_save_from_form(claim_form, request.user)
+            if instance.pk:
+                formset.changed_objects.append((claim, claim_form.changed_data))
+            else:
+                formset.new_objects.append(claim)
 
 
 admin.site.unregister(Source)
@@ -225,7 +255,7 @@ admin.site.register(Entity, EntityWithMergeAdmin)
 
 
 @admin.register(EntityMerge)
-class EntityMergeAdmin(SimpleHistoryAdmin):
+class EntityMergeAdmin(GuardedHistoryAdmin):
     list_display = ["duplicate", "into", "merged_at", "merged_by", "undone_at", "undone_by"]
     list_select_related = ["duplicate", "into", "merged_by", "undone_by"]
     list_filter = [("undone_at", admin.EmptyFieldListFilter)]
@@ -241,8 +271,15 @@ class EntityMergeAdmin(SimpleHistoryAdmin):
         "undone_by",
     ]
 
+    # A merge changes only by its own undo: the action needs the change permission, a merge's
+    # page is read-only, and its history is never reverted.
+    history_revert = False
+
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -270,8 +307,14 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Contradiction)
-class ContradictionAdmin(SimpleHistoryAdmin):
-    """Contradictions are decided on their side-by-side page; here they are listed and traced."""
+class ContradictionAdmin(GuardedHistoryAdmin):
+    """Contradictions are decided on their side-by-side page; here they are listed and traced.
+
+    They change only by decisions and detection, so the admin never writes one: no add, no
+    change, no delete, no revert of a past version.
+    """
+
+    history_revert = False
 
     list_display = ["subject", "attribute", "status", "outcome", "origin", "detected_at", "page"]
     list_filter = ["status", "outcome", "origin", ("withdrawn_at", admin.EmptyFieldListFilter)]
@@ -286,6 +329,9 @@ class ContradictionAdmin(SimpleHistoryAdmin):
     ]  # fmt: skip
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

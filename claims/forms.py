@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from claims import values
 from claims.models import OUTCOMES_WITH_POSITION, Attribute, Claim, Outcome, ValueType
 from claims.selectors import claim_value_display, date_value
-from claims.services import value_columns, value_parse
+from claims.services import period_columns, quote_columns, value_columns, value_parse
 from sources import ingest
 from sources.models import Reliability, SourceKind
 
@@ -67,10 +67,31 @@ class ClaimForm(forms.ModelForm):
             self.add_error(f"{name}_text", str(error))
             return None
 
+    def _check_quote(self, cleaned: dict) -> None:
+        # The services refuse a quote that is not in the source's text; say it under the field
+        # before anything is saved. A claim whose quote and source are untouched keeps its
+        # anchoring state (a source's new text marks it drifted rather than refusing the form).
+        source, quote = cleaned.get("source"), cleaned.get("quote")
+        unchanged = self.instance.pk and not {"quote", "source"} & set(self.changed_data)
+        if source is None or not quote or unchanged:
+            return
+        try:
+            quote_columns(source=source, quote=quote)
+        except ValidationError as error:
+            self.add_error("quote", error.message_dict.get("quote", error.messages))
+
+    def _check_period(self, cleaned: dict) -> None:
+        try:
+            period_columns(valid_from=cleaned.get("valid_from"), valid_to=cleaned.get("valid_to"))
+        except ValidationError as error:
+            self.add_error("valid_to_text", error.message_dict.get("valid_to", error.messages))
+
     def clean(self):
         cleaned = super().clean()
         for name in ("valid_from", "valid_to", "claimed_on"):
             cleaned[name] = self._date(name)
+        self._check_period(cleaned)
+        self._check_quote(cleaned)
         attribute = cleaned.get("attribute")
         if attribute is None:
             return cleaned

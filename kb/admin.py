@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
-from simple_history.admin import SimpleHistoryAdmin
 
 from kb.forms import EntityForm
+from kb.history import GuardedHistoryAdmin
 from kb.models import KIND_PROXIES, Entity, EntityAlias, EntityRelation
 from kb.services import entity_save
 
@@ -32,7 +34,7 @@ class RelationInline(admin.TabularInline):
 
 
 @admin.register(Entity)
-class EntityAdmin(SimpleHistoryAdmin):
+class EntityAdmin(GuardedHistoryAdmin):
     form = EntityForm
     list_display = ["name", "kind", "key", "country", "alias_list", "claim_count"]
     list_filter = ["kind", "country", ("merged_into", admin.EmptyFieldListFilter)]
@@ -69,7 +71,7 @@ class EntityAdmin(SimpleHistoryAdmin):
     def claim_count(self, entity: Entity) -> int:
         return entity.claim_total
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
         entity_save(entity=obj)
 
 
@@ -82,7 +84,7 @@ class KindEntityAdmin(EntityAdmin):
         "created_at", "updated_at",
     ]  # fmt: skip
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
         obj.kind = self.model.KIND
         entity_save(entity=obj)
 
@@ -92,10 +94,25 @@ for proxy in KIND_PROXIES:
 
 
 @admin.register(EntityRelation)
-class EntityRelationAdmin(SimpleHistoryAdmin):
+class EntityRelationAdmin(GuardedHistoryAdmin):
     list_display = ["subject", "kind", "object", "role", "valid_from", "valid_to"]
     list_filter = ["kind"]
     list_select_related = ["subject", "object"]
     search_fields = ["subject__name", "object__name", "role"]
     autocomplete_fields = ["subject", "object"]
     ordering = ["subject__name", "id"]
+
+
+class AccountAdmin(UserAdmin):
+    """Accounts are the administrators' (superusers'): sign-in dates are kept, not typed."""
+
+    readonly_fields = ["last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return
+        super().save_model(request, obj, form, change)
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AccountAdmin)

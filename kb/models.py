@@ -154,11 +154,14 @@ class EntityKindManager(models.Manager):
 def _kind_proxy(class_name: str, kind: str, plural: str) -> type[Entity]:
     """A proxy of Entity limited to one kind, so that the admin gives each kind its section."""
     meta = type("Meta", (), {"proxy": True, "verbose_name_plural": plural})
-    return type(
+    proxy = type(
         class_name,
         (Entity,),
         {"__module__": __name__, "Meta": meta, "objects": EntityKindManager(kind), "KIND": kind},
     )
+    # The section's history pages read Entity's history, which the proxy inherits.
+    proxy._meta.simple_history_manager_attribute = Entity._meta.simple_history_manager_attribute
+    return proxy
 
 
 Base = _kind_proxy("Base", Entity.Kind.BASE, "bases")

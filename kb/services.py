@@ -30,9 +30,21 @@ def entity_create(
 
 @transaction.atomic
 def entity_save(*, entity: Entity) -> Entity:
-    """Validate and save a new or changed entity."""
-    entity.full_clean()
-    entity.save()
+    """Validate and save a new or changed entity, recorded in its history.
+
+    The admin's kind sections hand in proxies of Entity (a Base, an Official); history is kept
+    for Entity itself, so a proxy is saved as the Entity it stands for.
+    """
+    row = entity
+    if type(entity) is not Entity:
+        row = Entity()
+        row.__dict__.update({k: v for k, v in entity.__dict__.items() if k != "_state"})
+        row._state.adding, row._state.db = entity._state.adding, entity._state.db
+    row.full_clean()
+    row.save()
+    if row is not entity:
+        entity.pk, entity._state.adding = row.pk, False
+        entity.created_at, entity.updated_at = row.created_at, row.updated_at
     return entity
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count
-from simple_history.admin import SimpleHistoryAdmin
 
+from kb.history import GuardedHistoryAdmin
 from sources.models import Publisher, Source
 from sources.services import source_delete, source_save
 
 
 @admin.register(Publisher)
-class PublisherAdmin(SimpleHistoryAdmin):
+class PublisherAdmin(GuardedHistoryAdmin):
     list_display = ["name", "default_reliability", "source_count"]
     list_filter = ["default_reliability"]
     search_fields = ["name"]
@@ -26,7 +26,7 @@ class PublisherAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(GuardedHistoryAdmin):
     list_display = ["title", "publisher", "kind", "grade", "published_on", "claim_count"]
     list_filter = ["kind", "reliability", "publisher", "language"]
     search_fields = ["title", "key", "author", "publisher__name", "url"]
@@ -59,7 +59,7 @@ class SourceAdmin(SimpleHistoryAdmin):
     def claim_count(self, source: Source) -> int:
         return source.claim_total
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
         source_save(source=obj)
 
     def delete_model(self, request, obj):

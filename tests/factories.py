@@ -8,6 +8,7 @@ import factory
 
 from kb.models import DatePrecision, Entity
 from sources.models import Publisher, Source
+from sources.services import text_digest
 
 
 class PublisherFactory(factory.django.DjangoModelFactory):
@@ -29,6 +30,8 @@ class SourceFactory(factory.django.DjangoModelFactory):
     reliability = "C"
     published_on = datetime.date(2024, 11, 1)
     published_on_precision = DatePrecision.MONTH
+    text = ""
+    text_sha256 = factory.LazyAttribute(lambda source: text_digest(source.text))
 
 
 class EntityFactory(factory.django.DjangoModelFactory):
@@ -38,3 +41,13 @@ class EntityFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"entity-{n}")
     kind = Entity.Kind.BASE
     name = factory.Sequence(lambda n: f"Entity {n}")
+
+
+class AttributeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "claims.Attribute"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"attribute_{n}")
+    label = factory.Sequence(lambda n: f"Attribute {n}")
+    value_type = "money"
