@@ -39,7 +39,9 @@ class GuardedHistoryAdmin(SimpleHistoryAdmin):
             return super().history_form_view(request, object_id, version_id, extra_context)
         obj = self.get_object(request, unquote(object_id))
         history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
-        if obj is None or not history.filter(pk=obj.pk, history_id=version_id).exists():
+        # On the history model `pk` is the version's own id; the record's is its original name.
+        record = {self.model._meta.pk.attname: obj.pk} if obj is not None else {}
+        if obj is None or not history.filter(**record, history_id=version_id).exists():
             raise Http404("No such version of this record.")
         if self.revert_disabled(request, obj):
             raise PermissionDenied
