@@ -259,18 +259,23 @@ def test_the_writer_adds_one_with_each_save_button_and_it_is_stored_and_recorded
         assert page.status_code == 200
 
 
+def _add_one(label: str, app, people, world):
+    """The writer adds one through the add page: (row, urls, writer, the stored object)."""
+    row, urls = ROWS[label], _urls(label)
+    writer = people[row.writer]
+    form = app.get(urls["add"], user=writer).forms[urls["form"]]
+    row.fill(form, 0, world)
+    form.submit("_save")
+    return row, urls, writer, row.find(0, world)
+
+
 def _stored(row: Row, world) -> dict:
     return model_to_dict(row.find(0, world))
 
 
 @pytest.mark.parametrize("label", WRITABLE)
 def test_a_change_form_posted_back_unchanged_changes_nothing(label, django_app, people, world):
-    row, urls = ROWS[label], _urls(label)
-    writer = people[row.writer]
-    form = django_app.get(urls["add"], user=writer).forms[urls["form"]]
-    row.fill(form, 0, world)
-    form.submit("_save")
-    obj = row.find(0, world)
+    row, urls, writer, obj = _add_one(label, django_app, people, world)
     before = _stored(row, world)
     versions = obj.history.count() if row.history else None
 
@@ -287,12 +292,7 @@ def test_a_change_form_posted_back_unchanged_changes_nothing(label, django_app, 
 
 @pytest.mark.parametrize("label", WRITABLE)
 def test_the_writer_opens_the_history_and_a_past_version(label, django_app, people, world):
-    row, urls = ROWS[label], _urls(label)
-    writer = people[row.writer]
-    form = django_app.get(urls["add"], user=writer).forms[urls["form"]]
-    row.fill(form, 0, world)
-    form.submit("_save")
-    obj = row.find(0, world)
+    row, urls, writer, obj = _add_one(label, django_app, people, world)
 
     history = django_app.get(urls["history"](obj.pk), user=writer)
 
