@@ -89,7 +89,7 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = []
-        for section in ("sources", "entities", "attributes", "claims", "flags"):
+        for section in ("publishers", "sources", "entities", "attributes", "claims", "flags"):
             parts.append(
                 f"{section}: {self.created[section]} created, {self.updated[section]} updated, "
                 f"{self.unchanged[section]} unchanged"
@@ -153,6 +153,7 @@ def bundle_import(
 
 @dataclass
 class _Plan:
+    publishers: list[dict] = field(default_factory=list)
     sources: list[dict] = field(default_factory=list)
     entities: list[dict] = field(default_factory=list)
     attributes: list[dict] = field(default_factory=list)
@@ -160,6 +161,8 @@ class _Plan:
     flags: list[dict] = field(default_factory=list)
 
 
+# An extension of kb-bundle/1: publishers with the grade their sources inherit.
+PUBLISHER_FIELDS = {"name", "url", "default_reliability", "notes"}
 SOURCE_FIELDS = {
     "key", "title", "url", "publisher", "author", "published_on", "kind", "reliability",
     "language", "text", "notes", "derived_from",
@@ -174,7 +177,7 @@ CLAIM_FIELDS = {
     "quote", "credibility", "notes", "rank", "value_as_written",
 }  # fmt: skip
 FLAG_FIELDS = {"key", "claims", "note"}
-TOP_LEVEL = {"format", "sources", "entities", "attributes", "claims", "flags"}
+TOP_LEVEL = {"format", "publishers", "sources", "entities", "attributes", "claims", "flags"}
 
 
 class _Reader:
@@ -194,18 +197,22 @@ class _Reader:
         for name in sorted(set(self.bundle) - TOP_LEVEL):
             self.problem(name, "unknown section")
         sections = {}
-        for name in ("sources", "entities", "attributes", "claims", "flags"):
+        for name in ("publishers", "sources", "entities", "attributes", "claims", "flags"):
             items = self.bundle.get(name, [])
             if not isinstance(items, list):
                 self.problem(name, NOT_A_LIST)
                 items = []
             sections[name] = items
 
+        plan.publishers = self._each(
+            sections["publishers"], "publishers", PUBLISHER_FIELDS, self._publisher
+        )
         plan.sources = self._each(sections["sources"], "sources", SOURCE_FIELDS, self._source)
         plan.entities = self._each(sections["entities"], "entities", ENTITY_FIELDS, self._entity)
         plan.attributes = self._each(
             sections["attributes"], "attributes", ATTRIBUTE_FIELDS, self._attribute
         )
+        self._check_unique(plan.publishers, "publishers", "name")
         self._check_unique(plan.sources, "sources", "key")
         self._check_unique(plan.entities, "entities", "key")
         self._check_unique(plan.attributes, "attributes", "code")
@@ -255,6 +262,15 @@ class _Reader:
                 first[key] = row["_place"]
 
     # One reader per section; each returns the row to write, or None after a problem.
+
+    def _publisher(self, item: _Item) -> dict | None:
+        name = item.text("name", required=True, max_length=300).strip()
+        return {
+            "name": name,
+            "url": item.url("url"),
+            "default_reliability": item.grade("default_reliability"),
+            "notes": item.text("notes"),
+        }
 
     def _source(self, item: _Item) -> dict | None:
         published_on = item.date("published_on")
@@ -719,6 +735,7 @@ class _Writer:
         self.groups: set[tuple[int, int]] = set()
 
     def write(self) -> None:
+        self._publishers()
         self._sources()
         self._entities()
         self._attributes()
@@ -779,10 +796,12 @@ class _Writer:
             self.progress.advance(len(to_create[start : start + BATCH]))
         if to_update:
             # bulk_update does not touch auto_now fields by itself.
+            stamped = {"updated_at"} & {f.name for f in model._meta.concrete_fields}
             now = timezone.now()
             for instance in to_update:
-                instance.updated_at = now
-            fields = sorted(_field_names(model, changed_fields | {"updated_at"}))
+                if stamped:
+                    instance.updated_at = now
+            fields = sorted(_field_names(model, changed_fields | stamped))
             for start in range(0, len(to_update), BATCH):
                 bulk_update_with_history(
                     to_update[start : start + BATCH],
@@ -801,8 +820,14 @@ class _Writer:
         result.update({getattr(obj, key_field): obj for obj in created})
         return result, {getattr(obj, key_field) for obj in created}
 
+    def _publishers(self) -> None:
+        """The bundle's publishers section, matched by name; a publisher only named by a source
+        is created by _sources with nothing but its name."""
+        rows = [{"name": row["name"], "fields": _row_fields(row)} for row in self.plan.publishers]
+        self.publishers, _ = self._upsert(Publisher, "publishers", rows, key_field="name")
+
     def _sources(self) -> None:
-        publishers = {}
+        publishers = self.publishers
         for row in self.plan.sources:
             name = row["publisher"].strip()
             if name and name not in publishers:
@@ -810,7 +835,9 @@ class _Writer:
                 if publishers[name] is None:
                     publishers[name] = Publisher(name=name)
                     publishers[name]._change_reason = CHANGE_REASON
+                    publishers[name]._history_user = self.user
                     publishers[name].save()
+                    self.report.created["publishers"] += 1
         rows = [
             {
                 "key": row["key"],
@@ -1068,7 +1095,18 @@ def _field_names(model, names: set[str]) -> set[str]:
 
 
 def bundle_export() -> dict:
-    """The whole knowledge base as a kb-bundle/1 document, every section ordered by key."""
+    """The whole knowledge base as a kb-bundle/1 document, every section ordered by key
+    (publishers by name). A source carries its own reliability grade, null when it inherits
+    its publisher's default, which the publishers section carries."""
+    publishers = [
+        {
+            "name": p.name,
+            "url": p.url or None,
+            "default_reliability": p.default_reliability or None,
+            "notes": p.notes,
+        }
+        for p in Publisher.objects.order_by("name")
+    ]
     sources = [
         _source_out(s)
         for s in Source.objects.select_related("publisher", "derived_from").order_by("key")
@@ -1110,6 +1148,7 @@ def bundle_export() -> dict:
     )
     return {
         "format": FORMAT,
+        "publishers": publishers,
         "sources": sources,
         "entities": entities,
         "attributes": attributes,
@@ -1135,7 +1174,9 @@ def _source_out(source: Source) -> dict:
         "author": source.author or None,
         "published_on": published.iso() if published else None,
         "kind": source.kind,
-        "reliability": source.grade,
+        # The source's own grade: an empty one inherits its publisher's default, and must
+        # still inherit it after export and import (not the grade in force, source.grade).
+        "reliability": source.reliability or None,
         "language": source.language,
         "text": source.text or None,
         "notes": source.notes,

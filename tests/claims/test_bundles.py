@@ -250,6 +250,10 @@ BAD_CASES = [
     ),
     (lambda b: b["entities"][1].update(kind="planet"), 'entities[1].kind: unknown value "planet"'),
     (lambda b: b.update(format="kb-bundle/2"), 'format: expected "kb-bundle/1"'),
+    (
+        lambda b: b.update(publishers=[{"name": "The White House", "default_reliability": "G"}]),
+        'publishers[0].default_reliability: unknown reliability grade "G"',
+    ),
     (lambda b: b["claims"][0].update(quote=""), "claims[0].quote: is required"),
     (
         lambda b: b["claims"][0]["value"].update(qualifier="range", max="1"),
@@ -417,3 +421,33 @@ def test_no_progress_bar_is_drawn_when_standard_error_is_not_a_terminal(tmp_path
     )
 
     assert captured.getvalue() == ""
+
+
+def test_a_source_that_inherits_its_grade_still_inherits_it_after_export_and_import():
+    bundle = small_bundle()
+    bundle["publishers"] = [{"name": "Defence Talks", "default_reliability": "B"}]
+    bundle["sources"][1]["reliability"] = None  # dt-2026-01, published by Defence Talks
+    bundle_import(bundle=bundle)
+    exported = bundle_export()
+    for model in (Contradiction, Claim, Attribute, EntityAlias, Entity, Source, Publisher):
+        model.objects.all().delete()
+
+    bundle_import(bundle=json.loads(json.dumps(exported)))
+
+    source = Source.objects.get(key="dt-2026-01")
+    assert (source.reliability, source.grade) == ("", "B")
+    assert [s["reliability"] for s in exported["sources"]] == [None, "B"]
+    assert exported["publishers"][0] == {
+        "name": "Defence Talks",
+        "url": None,
+        "default_reliability": "B",
+        "notes": "",
+    }
+    # A later change to the publisher's default still reaches the source.
+    bundle_import(
+        bundle={**exported, "publishers": [{"name": "Defence Talks", "default_reliability": "A"}]}
+    )
+    assert Source.objects.get(key="dt-2026-01").grade == "A"
+    assert Publisher.history.filter(name="Defence Talks").first().history_change_reason == (
+        "bundle import"
+    )
