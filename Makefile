@@ -16,9 +16,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
+# The demo is loaded into an empty database only: a second run keeps what the first one holds.
 run: venv
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py import_bundle kb/demo/peru.json
+	$(BIN)/python manage.py import_bundle --if-empty kb/demo/peru.json
 	@echo ""
 	@echo "The demo is loaded; anyone may read http://$(HOST):$(PORT)/ and /api/v1/."
 	@echo "No account exists yet. To sign in and write, create your own and give it a role:"

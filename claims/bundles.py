@@ -16,7 +16,17 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from claims import values
 from claims.detection import RecheckReport, groups_recheck
-from claims.models import NUMERIC_TYPES, Attribute, Claim, Contradiction, Rank, ValueType
+from claims.models import (
+    NUMERIC_TYPES,
+    OUTCOMES_WITH_POSITION,
+    Attribute,
+    Claim,
+    Contradiction,
+    ContradictionClaim,
+    ContradictionStatus,
+    Rank,
+    ValueType,
+)
 from claims.selectors import claim_value, date_value
 from claims.services import (
     QUOTE_NOT_IN_SOURCE,
@@ -56,6 +66,10 @@ BAD_CREDIBILITY = "credibility must be a whole number from 1 to 6"
 VALUE_TYPE_CHANGE = (
     'cannot change the value type from "{old}" to "{new}": claims of this attribute exist'
 )
+KEPT_RANK = 'kept "{rank}" (the bundle says "{wanted}"), set by the decision on contradiction #{id}'
+ALREADY_HOLDS_DATA = (
+    "The database already holds data; {what} was not imported, and nothing was changed."
+)
 
 _key_re = re.compile(KEY_PATTERN)
 
@@ -86,6 +100,8 @@ class ImportReport:
     updated: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     detection: RecheckReport | None = None
+    # Ranks an editor's decision set, which the bundle would have changed: left as decided.
+    kept: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = []
@@ -100,7 +116,39 @@ class ImportReport:
                 f"contradictions: {self.detection.created} detected, "
                 f"{self.detection.updated} updated, {self.detection.reopened} reopened"
             )
+        if self.kept:
+            parts.append(f"ranks: {len(self.kept)} kept as editors decided")
         return prefix + "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class DecidedRank:
+    rank: str
+    contradiction_id: int
+
+
+def claim_ranks_set_by_decisions() -> dict[str, DecidedRank]:
+    """The claims whose rank an editor's decision set, by claim key: one query.
+
+    A decision sets ranks when its outcome picks a position (one_is_wrong, superseded; see
+    contradiction_resolve) and it still stands: the contradiction is resolved, not reopened.
+    Its claims keep the rank they now have (the decision's, or an editor's later edit). A
+    claim in several such contradictions is reported with the latest decision.
+    """
+    memberships = (
+        ContradictionClaim.objects.filter(
+            contradiction__status=ContradictionStatus.RESOLVED,
+            contradiction__outcome__in=OUTCOMES_WITH_POSITION,
+        )
+        .order_by("contradiction__resolved_at", "contradiction_id")
+        .values_list("claim__key", "claim__rank", "contradiction_id")
+    )
+    return {key: DecidedRank(rank, contradiction_id) for key, rank, contradiction_id in memberships}
+
+
+def knowledge_base_is_empty() -> bool:
+    """Whether the database holds no sources, entities, attributes or claims: four queries."""
+    return not any(model.objects.exists() for model in (Source, Entity, Attribute, Claim))
 
 
 def bundle_parse(text: str) -> dict:
@@ -135,6 +183,8 @@ def bundle_import(
     Every reference resolves against the bundle and the database together. Rows are matched
     by key: new ones are created, changed ones updated, identical ones left alone, so importing
     the same bundle twice changes nothing. Every write is recorded in the history with `user`.
+    A rank set by an editor's decision (claim_ranks_set_by_decisions) is never changed: the
+    import keeps it and lists it in the report's `kept`, with its place in the bundle.
     Raises BundleInvalid listing every problem with its place; then nothing is written. With
     `dry_run`, everything is checked and counted, and nothing is kept.
     """
@@ -1008,6 +1058,7 @@ class _Writer:
             rows.append({"key": row["key"], "fields": fields})
         if problems:
             raise BundleInvalid(problems)
+        self._keep_decided_ranks(rows)
         self._upsert(
             Claim,
             "claims",
@@ -1025,6 +1076,27 @@ class _Writer:
         if self.retuned or self.reruled:
             affected = Claim.objects.filter(attribute__code__in=self.retuned | self.reruled)
             self.groups |= set(affected.values_list("subject_id", "attribute_id").distinct())
+
+    def _keep_decided_ranks(self, rows: list[dict]) -> None:
+        """An editor's decision outranks the bundle: such a rank is left as it is, and said."""
+        decided = claim_ranks_set_by_decisions()
+        if not decided:
+            return
+        for row, planned in zip(rows, self.plan.claims, strict=True):
+            decision = decided.get(row["key"])
+            if decision is None or row["fields"]["rank"] == decision.rank:
+                continue
+            self.report.kept.append(
+                Problem(
+                    f"{planned['_place']}.rank",
+                    KEPT_RANK.format(
+                        rank=decision.rank,
+                        wanted=row["fields"]["rank"],
+                        id=decision.contradiction_id,
+                    ),
+                )
+            )
+            del row["fields"]["rank"]
 
     def _flags(self) -> None:
         if not self.plan.flags:

@@ -1,4 +1,4 @@
-"""python manage.py import_bundle PATH [--dry-run]: load a kb-bundle/1 document, all or nothing."""
+"""python manage.py import_bundle PATH [--dry-run] [--if-empty]: load a kb-bundle/1 document."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from claims.bundles import BundleInvalid, NoProgress, bundle_import, bundle_parse
+from claims.bundles import (
+    ALREADY_HOLDS_DATA,
+    BundleInvalid,
+    NoProgress,
+    bundle_import,
+    bundle_parse,
+    knowledge_base_is_empty,
+)
 
 # A step with at least this many rows shows a progress bar on a terminal.
 PROGRESS_FROM = 2000
@@ -42,8 +49,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="check and count everything, write nothing"
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="import only into a database without sources, entities, attributes or claims "
+            "(make run loads the demo so, keeping what an earlier run holds)",
+        )
 
-    def handle(self, *args, path: str, dry_run: bool, **options):
+    def handle(self, *args, path: str, dry_run: bool, if_empty: bool, **options):
+        if if_empty and not knowledge_base_is_empty():
+            self.stdout.write(ALREADY_HOLDS_DATA.format(what=path))
+            return
         if path == "-":
             text = sys.stdin.read()
         else:
@@ -68,3 +84,5 @@ class Command(BaseCommand):
                 + ("" if len(error.problems) < 50 else " Fix the first ones and try again.")
             ) from error
         self.stdout.write(report.summary())
+        for notice in report.kept:
+            self.stdout.write(f"{path}: {notice}")
