@@ -21,10 +21,10 @@ run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_bundle --if-empty kb/demo/peru.json
 	@echo ""
-	@echo "The demo is loaded; anyone may read http://$(HOST):$(PORT)/ and /api/v1/."
-	@echo "No account exists yet. To sign in and write, create your own and give it a role:"
-	@echo "   $(BIN)/python manage.py createsuperuser"
-	@echo "   $(BIN)/python manage.py grant_role YOUR_NAME editor"
+	@echo "Anyone may read http://$(HOST):$(PORT)/ and /api/v1/."
+	@echo "To sign in and write, create an account with a role (it asks for the password twice):"
+	@echo "   $(BIN)/python manage.py grant_role YOUR_NAME editor --create    # or: analyst"
+	@echo "Keep superusers (createsuperuser) for administrators: a superuser passes every check."
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
