@@ -238,6 +238,10 @@ def _word_before(text: str, start: int) -> str | None:
     return match[1] if match else None
 
 
+# A word that ends its sentence ("Base.", "helped!"); "U.S." and "No." do not count.
+_SENTENCE_END_WORD = re.compile(r"[^\W\d_]{2,}[.!?][\"'”’)]*$")
+
+
 def _names_a_thing(word: str | None) -> bool:
     """Whether the word before a number makes the number part of a name or an index."""
     if word is None:
@@ -248,8 +252,9 @@ def _names_a_thing(word: str | None) -> bool:
     lower = word.lower()
     if lower in _IDENTIFIER_WORDS:
         return True
-    if word[-1] in ",;:)”\"'’":
-        # Punctuation between them: "the Cultural Patrimony Agreement, 2,000 cultural pieces".
+    if word[-1] in ",;:)”\"'’" or _SENTENCE_END_WORD.search(word):
+        # Punctuation between them: "the Cultural Patrimony Agreement, 2,000 cultural pieces",
+        # "for the Callao Naval Base. Nine helicopters follow."
         return False
     # "Topic 1", "Resolute Sentinel 2023": a capitalised word that is not a function word
     # ("In", "Over", "Nearly") or a possessive ("Peru's 30 regions") names what follows.
@@ -516,3 +521,42 @@ def extract_candidates(
         )
     candidates.sort(key=lambda c: (c.start, c.end, KINDS.index(c.kind)))
     return candidates
+
+
+# A dateline opening a news report: an ALL-CAPS place, perhaps its region or country, a date,
+# perhaps the agency, and a dash ("LIMA, March 12 -", "LIMA, Peru, Dec. 15, 2025 (Reuters) —").
+_PLACE_WORD = r"[A-Z][A-Z.'’-]+"
+_DATELINE = re.compile(
+    rf"{_SP}*{_PLACE_WORD}(?:{_SP}+{_PLACE_WORD})*"
+    rf"(?:,{_SP}*[A-Z][\w.'’-]*(?:{_SP}+[A-Z][\w.'’-]*)*)?"
+    rf",?{_SP}+(?:{_MONTH}{_SP}+{_DAY}|{_DAY}{_SP}+{_MONTH})(?:,?{_SP}+{_YEAR})?"
+    rf"(?:{_SP}*\([^()\n]{{1,40}}\))?"
+    rf"{_SP}*[-–—]+"
+)
+
+
+def dateline_end(text: str, start: int) -> int:
+    """Where a dateline that opens the sentence at `start` ends, or `start` when none does."""
+    match = _DATELINE.match(text, start)
+    return match.end() if match else start
+
+
+def subject_suggestions(text: str, candidates: list[Candidate]) -> dict[int, str]:
+    """{start of a money, count or date candidate: key of the entity its sentence names first}.
+
+    A mention inside a dateline ("LIMA, March 12 - Peru will receive...") is passed over: the
+    place a report is filed from is seldom what it reports on. Candidates whose sentence names
+    no entity are left out. `candidates` are extract_candidates(text, ...) in their order.
+    """
+    mentions = [c for c in candidates if c.kind == ENTITY]
+    starts = [m.start for m in mentions]
+    suggestions: dict[int, str] = {}
+    for candidate in candidates:
+        if candidate.kind == ENTITY:
+            continue
+        first = dateline_end(text, candidate.sentence_start)
+        last = candidate.sentence_start + len(candidate.sentence)
+        index = bisect.bisect_left(starts, first)
+        if index < len(mentions) and mentions[index].end <= last:
+            suggestions[candidate.start] = mentions[index].entity_key
+    return suggestions

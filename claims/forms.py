@@ -8,7 +8,14 @@ from django.core.exceptions import ValidationError
 from claims import values
 from claims.models import OUTCOMES_WITH_POSITION, Attribute, Claim, Outcome, ValueType
 from claims.selectors import claim_value_display, date_value
-from claims.services import period_columns, quote_columns, value_columns, value_parse
+from claims.services import (
+    entity_resolve,
+    period_columns,
+    quote_columns,
+    value_columns,
+    value_parse,
+)
+from kb.selectors import entities_named
 from sources import ingest
 from sources.models import Reliability, SourceKind
 
@@ -223,18 +230,53 @@ CANDIDATE_TYPES = {
 }
 
 
-class CandidateClaimForm(forms.Form):
-    """Accept one candidate as a claim: subject, attribute, value (corrected if need be), quote."""
+# The subject field's errors; `names` lists the entities one name fits, with their keys.
+UNKNOWN_SUBJECT = 'No entity is called "{name}": give the key, name or alias of a known entity.'
+AMBIGUOUS_SUBJECT = '"{name}" fits several entities ({names}): give the key of the one you mean.'
+# The browser's suggestions for the subject field (templates/claims/candidates.html fills it).
+SUBJECT_DATALIST = "entity-names"
 
-    subject = forms.CharField(help_text="Key, name or alias of the entity the claim is about.")
+
+class CandidateClaimForm(forms.Form):
+    """Accept one candidate as a claim: subject, attribute, value (corrected if need be), quote.
+
+    `cleaned_data["subject"]` is the Entity the subject names by key, name or alias.
+    """
+
+    subject = forms.CharField(
+        max_length=300,
+        help_text="Key, name or alias of the entity the claim is about.",
+        widget=forms.TextInput(attrs={"list": SUBJECT_DATALIST, "autocomplete": "off"}),
+    )
     attribute = forms.ModelChoiceField(queryset=Attribute.objects.none(), to_field_name="code")
     value = forms.CharField(max_length=500)
     quote = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     credibility = forms.IntegerField(min_value=1, max_value=6, initial=3)
     start = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, kind: str = "money", **kwargs):
+    def __init__(self, *args, kind: str = "money", attributes_by_type=None, **kwargs):
+        """`attributes_by_type` ({value type: [Attribute, ...]}, see
+        claims.selectors.attributes_by_value_type) spares a page of forms a query per form."""
         super().__init__(*args, **kwargs)
-        self.fields["attribute"].queryset = Attribute.objects.filter(
-            value_type__in=CANDIDATE_TYPES.get(kind, [])
-        ).order_by("label")
+        types = CANDIDATE_TYPES.get(kind, [])
+        field = self.fields["attribute"]
+        field.queryset = Attribute.objects.filter(value_type__in=types).order_by("label")
+        if attributes_by_type is not None:
+            fitting = sorted(
+                (a for t in types for a in attributes_by_type.get(t, [])),
+                key=lambda a: (a.label, a.pk),
+            )
+            field.choices = [("", field.empty_label)] + [
+                (a.code, field.label_from_instance(a)) for a in fitting
+            ]
+
+    def clean_subject(self):
+        name = self.cleaned_data["subject"].strip()
+        entity = entity_resolve(name)
+        if entity is not None:
+            return entity
+        fits = list(entities_named(name, limit=5))
+        if len(fits) > 1:
+            names = ", ".join(f"{e.name} [{e.key}]" for e in fits)
+            raise ValidationError(AMBIGUOUS_SUBJECT.format(name=name, names=names))
+        raise ValidationError(UNKNOWN_SUBJECT.format(name=name))

@@ -5,14 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from claims import selectors, values
-from claims.extraction import extract_candidates
 from claims.filters import ContradictionQueueFilter
-from claims.forms import CandidateClaimForm, FlagForm, IngestForm, ResolveForm
+from claims.forms import (
+    SUBJECT_DATALIST,
+    CandidateClaimForm,
+    FlagForm,
+    IngestForm,
+    ResolveForm,
+)
 from claims.models import Contradiction, QuoteStatus
 from claims.quotes import highlight_segments, quote_in_context
 from claims.services import (
@@ -23,7 +30,9 @@ from claims.services import (
     entity_resolve,
     value_parse,
 )
+from kb import selectors as kb_selectors
 from kb.models import Entity
+from kb.selectors import AUTOCOMPLETE_MIN_LENGTH
 from sources.models import Source
 from sources.services import ALREADY_STORED, source_ingest
 
@@ -192,54 +201,79 @@ def ingest(request):
     return render(request, "claims/ingest.html", {"form": form}, status=400 if form.errors else 200)
 
 
+# The candidates page's messages.
+CANDIDATE_SAVED = 'Claim {key} recorded. <a href="{url}">See it on the source page</a>.'
+CANDIDATE_ALREADY_SAVED = "This candidate is already saved as claim {key}: nothing was recorded."
+CANDIDATE_GONE = "That candidate is no longer in the source's text: nothing was recorded."
+
+
+def _candidates_url(source, start: int | None = None) -> str:
+    url = reverse("candidates", args=[source.pk])
+    return url if start is None else f"{url}#candidate-{start}"
+
+
 @require_http_methods(["GET", "POST"])
 def source_candidates(request, pk: int):
+    """Analysts turn a source's amounts, counts and dates into claims, one form per candidate;
+    after a save the list comes back, scrolled to the candidate, now marked as saved."""
     source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)
-    entities = [
-        (entity.key, [entity.name, *(alias.name for alias in entity.aliases.all())])
-        for entity in Entity.objects.filter(merged_into__isnull=True).prefetch_related("aliases")
-    ]
-    candidates = extract_candidates(source.text, entities=entities) if source.text else []
-    posted_start = None
+    can_claim = request.user.has_perm(CLAIM_PERMISSION)
+    if request.method == "POST" and not can_claim:
+        raise PermissionDenied(NOT_ALLOWED_TO_CLAIM)
+    found = selectors.source_candidates(source)
+    rows = found.rows
+    posted = None
     if request.method == "POST":
-        if not request.user.has_perm(CLAIM_PERMISSION):
-            raise PermissionDenied(NOT_ALLOWED_TO_CLAIM)
-        posted_start = request.POST.get("start")
-    rows = []
-    for candidate in candidates:
-        if candidate.kind == "entity":
-            continue
-        mentioned = [
-            c.entity_key
-            for c in candidates
-            if c.kind == "entity" and c.sentence_start == candidate.sentence_start
-        ]
-        initial = {
-            "subject": mentioned[0] if mentioned else "",
-            "value": candidate.text,
-            "quote": candidate.sentence.strip(),
-            "start": candidate.start,
-            "credibility": 3,
-        }
-        prefix = f"c{candidate.start}"
-        if posted_start == str(candidate.start):
-            form = CandidateClaimForm(request.POST, prefix=prefix, kind=candidate.kind)
-            claim = _accept_candidate(request, form, source, candidate)
-            if claim is not None:
-                messages.success(request, f"Claim {claim.key} recorded.")
-                return redirect(f"{reverse('source', args=[source.pk])}#claim-{claim.pk}")
-        else:
-            form = CandidateClaimForm(initial=initial, prefix=prefix, kind=candidate.kind)
-        rows.append({"candidate": candidate, "form": form, "mentioned": mentioned})
+        posted = next(
+            (r for r in rows if str(r.candidate.start) == request.POST.get("start")), None
+        )
+        if posted is None:
+            messages.error(request, CANDIDATE_GONE)
+            return redirect(_candidates_url(source))
+        if posted.saved:
+            messages.info(request, CANDIDATE_ALREADY_SAVED.format(key=posted.saved[0].key))
+            return redirect(_candidates_url(source, posted.candidate.start))
+        posted.form = _candidate_form(posted, data=request.POST)
+        claim = _accept_candidate(request, posted.form, source, posted.candidate)
+        if claim is not None:
+            url = f"{reverse('source', args=[source.pk])}#claim-{claim.pk}"
+            messages.success(request, format_html(CANDIDATE_SAVED, key=claim.key, url=url))
+            return redirect(_candidates_url(source, posted.candidate.start))
+    if can_claim:
+        attributes = selectors.attributes_by_value_type()
+        for row in rows:
+            if not row.saved and row.form is None:
+                row.form = _candidate_form(row, attributes_by_type=attributes)
     return render(
         request,
         "claims/candidates.html",
         {
             "source": source,
             "rows": rows,
-            "can_claim": request.user.has_perm(CLAIM_PERMISSION),
+            "can_claim": can_claim,
+            "mentioned": found.mentioned,
+            "datalist": SUBJECT_DATALIST,
+            "suggest_url": reverse("entity_autocomplete"),
+            "suggest_min_length": AUTOCOMPLETE_MIN_LENGTH,
         },
-        status=400 if posted_start is not None else 200,
+        status=400 if posted is not None else 200,
+    )
+
+
+def _candidate_form(row, data=None, attributes_by_type=None) -> CandidateClaimForm:
+    candidate = row.candidate
+    return CandidateClaimForm(
+        data,
+        prefix=f"c{candidate.start}",
+        kind=candidate.kind,
+        attributes_by_type=attributes_by_type,
+        initial={
+            "subject": row.subject,
+            "value": candidate.text,
+            "quote": candidate.sentence.strip(),
+            "start": candidate.start,
+            "credibility": 3,
+        },
     )
 
 
@@ -248,10 +282,6 @@ def _accept_candidate(request, form, source, candidate):
     if not form.is_valid():
         return None
     data = form.cleaned_data
-    subject = entity_resolve(data["subject"])
-    if subject is None:
-        form.add_error("subject", f'No single entity is called "{data["subject"]}".')
-        return None
     attribute = data["attribute"]
     try:
         value = (
@@ -261,10 +291,10 @@ def _accept_candidate(request, form, source, candidate):
         )
         if value is None:
             raise ValidationError({"value": f'No single entity is called "{data["value"]}".'})
-        key = f"{source.key}-{candidate.start}-{attribute.code}"[:200]
+        key = selectors.candidate_claim_key(source, candidate, attribute.code)
         return claim_create(
-            key=key,
-            subject=subject,
+            key=selectors.unused_claim_key(key),
+            subject=data["subject"],
             attribute=attribute,
             source=source,
             value=value,
@@ -278,6 +308,31 @@ def _accept_candidate(request, form, source, candidate):
     except ValidationError as error:
         _add_errors(form, error)
     return None
+
+
+NOT_SIGNED_IN_AS_ANALYST = "Sign in as an analyst or an editor to look up entities."
+
+
+@require_http_methods(["GET"])
+def entity_autocomplete(request):
+    """The subject field's suggestions as JSON: up to 20 entities whose key, name or alias
+    contains `q` (two characters at least), for analysts and editors only."""
+    if not request.user.has_perm(CLAIM_PERMISSION):
+        return JsonResponse({"error": NOT_SIGNED_IN_AS_ANALYST}, status=403)
+    found = kb_selectors.entity_autocomplete(request.GET.get("q", "")[:300])
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "key": entity.key,
+                    "name": entity.name,
+                    "alias": entity.matched_alias,
+                    "kind": entity.get_kind_display(),
+                }
+                for entity in found
+            ]
+        }
+    )
 
 
 def _add_errors(form, error: ValidationError) -> None:

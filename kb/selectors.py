@@ -1,4 +1,4 @@
-"""Reads of the entity graph: look-alike names."""
+"""Reads of the entity graph: look-alike names, and names for the subject autocomplete."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, When
 from rapidfuzz.distance import JaroWinkler
 
 from kb.models import Entity, EntityAlias
@@ -135,3 +136,43 @@ def entity_lookalikes(
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
     entities = Entity.objects.in_bulk([entity_id for entity_id, _ in ranked])
     return [Lookalike(entities[i], matched, score) for i, (score, matched) in ranked]
+
+
+# The subject field's autocomplete: bounded work whatever the database holds.
+AUTOCOMPLETE_MIN_LENGTH = 2
+AUTOCOMPLETE_LIMIT = 20
+
+
+def entity_autocomplete(query: str, *, limit: int = AUTOCOMPLETE_LIMIT):
+    """Entities not merged away whose key, name or an alias contains `query`, case-insensitively,
+    those whose name starts with it first, then by name; each with `matched_alias` (the first
+    alias that contains the query, or None). None for a query shorter than
+    AUTOCOMPLETE_MIN_LENGTH; at most `limit` (capped at AUTOCOMPLETE_LIMIT). One query."""
+    query = query.strip()
+    if len(query) < AUTOCOMPLETE_MIN_LENGTH:
+        return Entity.objects.none()
+    aliases = EntityAlias.objects.filter(entity=OuterRef("pk"), name__icontains=query)
+    return (
+        Entity.objects.filter(merged_into__isnull=True)
+        .filter(Q(key__icontains=query) | Q(name__icontains=query) | Exists(aliases))
+        .annotate(
+            name_first=Case(When(name__istartswith=query, then=0), default=1),
+            matched_alias=Subquery(aliases.order_by("name").values("name")[:1]),
+        )
+        .order_by("name_first", "name", "id")[: min(limit, AUTOCOMPLETE_LIMIT)]
+    )
+
+
+def entities_named(reference: str, *, limit: int = 10):
+    """Entities not merged away that `reference` names by key, or by name or alias
+    case-insensitively, by name: what a person may have meant (the services' entity_resolve
+    picks one, or none when this finds several). At most `limit`; one query."""
+    reference = reference.strip()
+    if not reference:
+        return Entity.objects.none()
+    aliases = EntityAlias.objects.filter(entity=OuterRef("pk"), name__iexact=reference)
+    return (
+        Entity.objects.filter(merged_into__isnull=True)
+        .filter(Q(key=reference) | Q(name__iexact=reference) | Exists(aliases))
+        .order_by("name", "id")[:limit]
+    )

@@ -11,7 +11,17 @@ from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claims.extraction import COUNT, DATE, ENTITY, KINDS, MONEY, Candidate, extract_candidates
+from claims.extraction import (
+    COUNT,
+    DATE,
+    ENTITY,
+    KINDS,
+    MONEY,
+    Candidate,
+    dateline_end,
+    extract_candidates,
+    subject_suggestions,
+)
 from claims.management.commands.extract_candidates import NO_SUCH_FILE, NOT_UTF8, UNKNOWN_KIND
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared/seeds"
@@ -201,6 +211,18 @@ def test_a_bare_number_counts_only_against_a_count_just_before_it_in_its_line(te
     counts = [c.text for c in extract_candidates(text) if c.kind == COUNT]
 
     assert counts in ([], ["Nine helicopters"])
+
+
+@pytest.mark.parametrize(
+    "text, wording",
+    [
+        ("It goes to the Callao Naval Base. Nine helicopters follow.", "Nine helicopters"),
+        ("Aid reached Peru. 40 soldiers stayed.", "40 soldiers"),
+        ("Who helped Peru? Five countries did.", "Five countries"),
+    ],
+)
+def test_a_count_that_opens_a_sentence_after_a_capitalised_word_is_found(text, wording):
+    assert only(text, COUNT).text == wording
 
 
 def test_a_count_range_is_one_candidate():
@@ -649,3 +671,44 @@ def print_measurements() -> None:
             f"| {document} | {kind} | {found}/{marked} = {ratio(found, marked):.3f} "
             f"| {right}/{emitted} = {ratio(right, emitted):.3f} |"
         )
+
+
+# The subject a candidate suggests
+
+PLACES = [("lima", ["Lima"]), ("peru", ["Peru", "Republic of Peru"]), ("usa", ["United States"])]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LIMA, March 12 - Peru will receive a dozen Black Hawk helicopters, not nine.",
+        "LIMA, Peru, Dec. 15, 2025 (Reuters) — Peru will receive a dozen helicopters.",
+        "Trade grew.\nLIMA, 12 March 2024 – Peru will receive a dozen helicopters.",
+        "LIMA, March 12 -- Peru will receive a dozen helicopters.",
+    ],
+)
+def test_a_dateline_is_not_taken_for_the_subject(text):
+    candidates = extract_candidates(text, entities=PLACES)
+    dozen = next(c for c in candidates if c.kind == COUNT)
+
+    assert subject_suggestions(text, candidates)[dozen.start] == "peru"
+
+
+def test_the_subject_suggested_is_the_first_entity_its_sentence_names():
+    text = "Lima sent 40 soldiers to Peru. The United States sent $5 million."
+    candidates = extract_candidates(text, entities=PLACES)
+
+    suggested = subject_suggestions(text, candidates)
+
+    assert {c.text: suggested.get(c.start) for c in candidates if c.kind != ENTITY} == {
+        "40 soldiers": "lima",
+        "$5 million": "usa",
+    }
+
+
+def test_a_capital_place_without_a_date_and_dash_is_no_dateline():
+    text = "LIMA received 40 soldiers."
+    candidates = extract_candidates(text, entities=PLACES)
+
+    assert list(subject_suggestions(text, candidates).values()) == ["lima"]
+    assert dateline_end(text, 0) == 0
