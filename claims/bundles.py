@@ -131,7 +131,8 @@ def claim_ranks_set_by_decisions() -> dict[str, DecidedRank]:
     """The claims whose rank an editor's decision set, by claim key: one query.
 
     A decision sets ranks when its outcome picks a position (one_is_wrong, superseded; see
-    contradiction_resolve) and it still stands: the contradiction is resolved, not reopened.
+    contradiction_resolve) and it still stands: the contradiction is resolved, not reopened
+    (a withdrawn one included: it keeps its decision on record and may be detected again).
     Its claims keep the rank they now have (the decision's, or an editor's later edit). A
     claim in several such contradictions is reported with the latest decision.
     """
