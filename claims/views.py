@@ -1,4 +1,5 @@
-"""Pages: the editors' queue, the side-by-side contradiction page and the entity page."""
+"""Pages: the editors' queue, the side-by-side contradiction page, entities, sources and the
+candidate claims of a source, and the subject autocomplete those candidates use."""
 
 from __future__ import annotations
 
