@@ -1,7 +1,9 @@
-"""Writes to the entity graph: entities and their aliases."""
+"""Writes to the entity graph (entities and their aliases) and to accounts and their roles."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from kb.models import Entity, EntityAlias
@@ -73,3 +75,35 @@ def unique_aliases(name: str, aliases) -> list[str]:
             seen.add(alias)
             result.append(alias)
     return result
+
+
+# Accounts and roles. A role is a group that may write; a researcher is any account without one.
+ROLES = {"analyst": "Analyst", "editor": "Editor", "researcher": None}
+
+
+@transaction.atomic
+def account_create(*, username: str, email: str, role: str, password: str):
+    """An ordinary account with `role`: staff with the role's group for analysts and editors,
+    neither for researchers; never a superuser. Raises ValidationError on a bad username."""
+    user = get_user_model()(username=username, email=email, is_staff=ROLES[role] is not None)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    if ROLES[role] is not None:
+        user.groups.add(Group.objects.get(name=ROLES[role]))
+    return user
+
+
+@transaction.atomic
+def role_grant(*, user, role: str) -> None:
+    """Give an account a writing role: its group, and staff status to reach the admin."""
+    user.groups.add(Group.objects.get(name=ROLES[role]))
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def role_revoke(*, user, role: str) -> None:
+    """Take a writing role away (staff status stays: other roles may need it)."""
+    user.groups.remove(Group.objects.get(name=ROLES[role]))

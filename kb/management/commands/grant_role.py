@@ -7,13 +7,11 @@ import os
 import sys
 
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-# The roles and their groups; a researcher is any account without a writing group.
-ROLES = {"analyst": "Analyst", "editor": "Editor", "researcher": None}
+from kb.services import ROLES, account_create, role_grant, role_revoke
+
 PASSWORD_VARIABLE = "KB_PASSWORD"
 ATTEMPTS = 3
 
@@ -89,7 +87,12 @@ class Command(BaseCommand):
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from error
             password = self._password(user, options["password_from_env"])
-            account_create(username=username, email=options["email"], role=role, password=password)
+            try:
+                account_create(
+                    username=username, email=options["email"], role=role, password=password
+                )
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from error
             where = "/accounts/login/ to read" if ROLES[role] is None else "/admin/"
             self.stdout.write(
                 f"Created {username}, {role}: an ordinary account (not a superuser) that signs "
@@ -102,15 +105,11 @@ class Command(BaseCommand):
             user = User.objects.get(username=username)
         except User.DoesNotExist as error:
             raise CommandError(NO_USER.format(username=username, role=role)) from error
-        group = Group.objects.get(name=ROLES[role])
         if revoke:
-            user.groups.remove(group)
+            role_revoke(user=user, role=role)
             self.stdout.write(f"{username} is no longer {role}.")
             return
-        user.groups.add(group)
-        if not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
+        role_grant(user=user, role=role)
         self.stdout.write(f"{username} is now {role}.")
         if user.is_superuser:
             self.stdout.write(SUPERUSER.format(username=username))
@@ -147,19 +146,3 @@ class Command(BaseCommand):
                 continue
             return password
         raise CommandError(GIVEN_UP.format(attempts=ATTEMPTS))
-
-
-@transaction.atomic
-def account_create(*, username: str, email: str, role: str, password: str):
-    """An ordinary account with `role`: staff with the role's group for analysts and editors,
-    neither for researchers; never a superuser. Raises CommandError on a bad username."""
-    user = get_user_model()(username=username, email=email, is_staff=ROLES[role] is not None)
-    user.set_password(password)
-    try:
-        user.full_clean()
-    except ValidationError as error:
-        raise CommandError(" ".join(error.messages)) from error
-    user.save()
-    if ROLES[role] is not None:
-        user.groups.add(Group.objects.get(name=ROLES[role]))
-    return user
