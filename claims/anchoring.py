@@ -22,12 +22,21 @@ def _anchor_at(text: str, start: int, quote: str) -> Anchor:
     return Anchor(start, end, text[max(0, start - CONTEXT) : start], text[end : end + CONTEXT])
 
 
-def anchor(text: str, quote: str) -> Anchor | None:
-    """The first place the exact quote stands in the text, or None."""
+def anchor(text: str, quote: str, near: int | None = None) -> Anchor | None:
+    """Where the exact quote stands in the text, or None: the first place, or among repeats
+    the one that holds (or stands closest to) the offset `near` (a candidate's position)."""
     if not text or not quote:
         return None
     start = text.find(quote)
-    return None if start < 0 else _anchor_at(text, start, quote)
+    if start < 0:
+        return None
+    if near is not None:
+        starts = []
+        while start >= 0:
+            starts.append(start)
+            start = text.find(quote, start + 1)
+        start = min(starts, key=lambda s: 0 if s <= near <= s + len(quote) else abs(s - near))
+    return _anchor_at(text, start, quote)
 
 
 def reanchor(text: str, quote: str, prefix: str, suffix: str) -> Anchor | None:

@@ -194,9 +194,10 @@ QUOTE_NOT_IN_SOURCE = (
 )
 
 
-def quote_columns(*, source: Source, quote: str) -> dict:
-    """Where the quote stands in the source's text; raises ValidationError when the source has
-    a text that does not hold the quote. Without a text, the quote stays unchecked."""
+def quote_columns(*, source: Source, quote: str, near: int | None = None) -> dict:
+    """Where the quote stands in the source's text (among repeats, the one at or nearest the
+    offset `near` when given); raises ValidationError when the source has a text that does
+    not hold the quote. Without a text, the quote stays unchecked."""
     if not source.text:
         return {
             "quote_status": QuoteStatus.UNCHECKED,
@@ -205,7 +206,7 @@ def quote_columns(*, source: Source, quote: str) -> dict:
             "quote_prefix": "",
             "quote_suffix": "",
         }
-    found = anchoring.anchor(source.text, quote)
+    found = anchoring.anchor(source.text, quote, near=near)
     if found is None:
         raise ValidationError({"quote": QUOTE_NOT_IN_SOURCE})
     return {
@@ -271,9 +272,11 @@ def claim_create(
     rank: str = Rank.NORMAL,
     value_as_written: str = "",
     notes: str = "",
+    quote_near: int | None = None,
     user=None,
 ) -> Claim:
-    """Create a claim; `value` is a parsed value (see value_parse) or an Entity.
+    """Create a claim; `value` is a parsed value (see value_parse) or an Entity. A quote
+    that the text repeats is anchored at the occurrence nearest `quote_near` when given.
 
     Raises ValidationError on a value that does not fit the attribute or on bad fields.
     """
@@ -293,7 +296,7 @@ def claim_create(
         **time_columns(
             valid_from=valid_from, valid_to=valid_to, claimed_on=claimed_on, source=source
         ),
-        **quote_columns(source=source, quote=quote),
+        **quote_columns(source=source, quote=quote, near=quote_near),
     )
     # The database enforces the check constraints; Django would ask it once per constraint,
     # and value_columns has already checked what they guard.

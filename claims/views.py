@@ -302,6 +302,7 @@ def _accept_candidate(request, form, source, candidate):
             value_as_written=data["value"],
             quote=data["quote"],
             credibility=data["credibility"],
+            quote_near=candidate.start,
             user=request.user,
         )
     except values.ValueParseError as error:

@@ -66,6 +66,8 @@ def test_an_analyst_turns_a_seed_document_into_a_claim_that_reaches_the_queue(
     quote = row.locator("textarea[name$=-quote]")
     quote.fill("approved a potential $1.5 billion Foreign Military Sale (FMS) to Peru")
     row.locator("button", has_text="Save claim").click()
+    # Back on the list, the message links to the claim on the source page.
+    page.click("ul.messages a")
 
     # The source page shows the quote highlighted, linked to the claim.
     page.wait_for_selector("#source-text")

@@ -163,6 +163,15 @@ def test_a_quote_that_occurs_twice_is_shown_in_the_sentence_where_it_is_anchored
     assert (shown.before, shown.after) == ("The U.S. fact sheet says ", " for Callao.")
 
 
+def test_a_repeated_quote_is_anchored_at_the_occurrence_nearest_the_candidate():
+    second = REPEATED.rindex("the case is $180 million")
+
+    first = anchor(REPEATED, "the case is $180 million")
+    near = anchor(REPEATED, "the case is $180 million", near=second + 12)
+
+    assert first.start < second and near.start == second
+
+
 def test_a_quote_without_an_anchor_is_shown_at_its_first_occurrence():
     shown = quote_in_context(REPEATED, "the case is $180 million")
 
