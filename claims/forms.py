@@ -9,13 +9,12 @@ from claims import values
 from claims.models import OUTCOMES_WITH_POSITION, Attribute, Claim, Outcome, ValueType
 from claims.selectors import claim_value_display, date_value
 from claims.services import (
-    entity_resolve,
     period_columns,
     quote_columns,
     value_columns,
     value_parse,
 )
-from kb.selectors import entities_named
+from kb.selectors import entities_named, entity_resolve
 from sources import ingest
 from sources.models import Reliability, SourceKind
 

@@ -28,12 +28,11 @@ from claims.services import (
     claim_create,
     contradiction_flag,
     contradiction_resolve,
-    entity_resolve,
     value_parse,
 )
 from kb import selectors as kb_selectors
 from kb.models import Entity
-from kb.selectors import AUTOCOMPLETE_MIN_LENGTH
+from kb.selectors import AUTOCOMPLETE_MIN_LENGTH, entity_resolve
 from sources.models import Source
 from sources.services import ALREADY_STORED, source_ingest
 

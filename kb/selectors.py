@@ -176,3 +176,24 @@ def entities_named(reference: str, *, limit: int = 10):
         .filter(Q(key=reference) | Q(name__iexact=reference) | Exists(aliases))
         .order_by("name", "id")[:limit]
     )
+
+
+def entity_resolve(reference: str) -> Entity | None:
+    """The entity a person names by key, name or alias (case-insensitively), or None when it
+    names none or more than one: at most three queries."""
+    reference = reference.strip()
+    if not reference:
+        return None
+    found = Entity.objects.filter(key=reference, merged_into__isnull=True).first()
+    if found:
+        return found
+    by_name = set(
+        Entity.objects.filter(name__iexact=reference, merged_into__isnull=True).values_list(
+            "pk", flat=True
+        )
+    ) | set(
+        EntityAlias.objects.filter(
+            name__iexact=reference, entity__merged_into__isnull=True
+        ).values_list("entity_id", flat=True)
+    )
+    return Entity.objects.get(pk=by_name.pop()) if len(by_name) == 1 else None
