@@ -9,9 +9,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from claims.display import claim_interval_display, claim_value_display
 from claims.forms import ClaimForm
 from claims.models import Attribute, Claim, Contradiction, ContradictionClaim, EntityMerge
-from claims.selectors import claim_interval_display, claim_value_display
 from claims.services import (
     claim_create,
     claim_delete,

@@ -12,8 +12,8 @@ from claims.api_selectors import (
     attribute_list,
     claim_list,
     contradiction_list,
-    entity_facts_of,
 )
+from claims.facts import entity_facts
 from claims.models import Attribute, Claim, Contradiction
 from claims.serializers import (
     AttributeSerializer,
@@ -140,4 +140,4 @@ class EntityFactsViewSet(ReadOnlyAPIViewSet):
         )
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        return {"entity": entity, "facts": entity_facts_of(entity, filterset.qs)}
+        return {"entity": entity, "facts": entity_facts(entity, filterset.qs)}

@@ -3,70 +3,26 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import connection, models
 from django.db.models import Func, Q, Value
 
+from claims.display import value_display
 from claims.models import (
-    NUMERIC_TYPES,
     Attribute,
     Claim,
     Contradiction,
     ContradictionClaim,
     ContradictionStatus,
-    Rank,
-    ValueType,
 )
-from claims.selectors import Position, claim_value_display
+from claims.selectors import Position
 from kb.filters import search_terms, uses_postgres
 from kb.models import Entity, EntityAlias
-from sources.models import GRADES, Source
+from sources.models import Source
 
 # Columns a claim row does not need for the API and that may be long: the source's full text
 # above all. (Deferring more costs more in building the rows than it saves in reading them.)
 _DEFERRED = ("notes", "source__text", "source__notes")
-
-
-def plain_decimal(number: Decimal | None) -> str | None:
-    """A stored decimal as plain digits without trailing zeros: "162000000", "0.5"."""
-    if number is None:
-        return None
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-# A claim's display depends on its value columns only; formatting one takes ~0.1 ms (Babel,
-# then a read-back check), so a bounded memo keeps pages of repeated values cheap.
-_DISPLAY_MEMO: dict = {}
-_DISPLAY_MEMO_LIMIT = 100_000
-
-
-def value_display(claim: Claim) -> str:
-    """claim_value_display(claim), remembered for numbers and dates."""
-    value_type = claim.value_type
-    if value_type in NUMERIC_TYPES:
-        key = (
-            value_type,
-            claim.amount,
-            claim.qualifier,
-            claim.amount_max,
-            claim.currency,
-            claim.unit,
-        )
-    elif value_type == ValueType.DATE:
-        key = (value_type, claim.date_value, claim.date_precision)
-    else:
-        return claim_value_display(claim)
-    display = _DISPLAY_MEMO.get(key)
-    if display is None:
-        if len(_DISPLAY_MEMO) >= _DISPLAY_MEMO_LIMIT:
-            _DISPLAY_MEMO.clear()
-        display = _DISPLAY_MEMO[key] = claim_value_display(claim)
-    return display
 
 
 class _IdList(models.Field):
@@ -320,85 +276,3 @@ def attach_positions(contradictions) -> None:
             )
             by_id[membership.contradiction_id].api_positions.append(position)
         position.claims.append(claim)
-
-
-# Entity facts.
-
-
-@dataclass
-class FactValue:
-    """One value given for an attribute, and the claims that give it."""
-
-    display: str
-    claims: list = field(default_factory=list)
-
-
-@dataclass
-class Fact:
-    attribute: Attribute
-    best: FactValue | None
-    contested: bool
-    values: list[FactValue]
-    contradictions: list
-
-
-def _value_identity(claim: Claim) -> tuple:
-    value_type = claim.value_type
-    if value_type in NUMERIC_TYPES:
-        return (claim.amount, claim.amount_max, claim.qualifier, claim.currency, claim.unit)
-    if value_type == ValueType.DATE:
-        return (claim.date_value, claim.date_precision)
-    if value_type == ValueType.ENTITY:
-        return (claim.entity_value_id,)
-    if value_type == ValueType.BOOLEAN:
-        return (claim.boolean_value,)
-    return (claim.text_value,)
-
-
-def _support(value: FactValue) -> tuple:
-    """How well a value is supported; smaller is better."""
-    claims = value.claims
-    ranks = {claim.rank for claim in claims}
-    standing = 0 if Rank.PREFERRED in ranks else 2 if ranks == {Rank.DEPRECATED} else 1
-    counted = [claim for claim in claims if claim.rank != Rank.DEPRECATED] or claims
-    grade = min(GRADES.index(claim.source.grade) for claim in counted)
-    credibility = min(claim.credibility for claim in counted)
-    latest = max((claim.claimed_on.toordinal() for claim in counted if claim.claimed_on), default=0)
-    return (standing, grade, credibility, -len(counted), -latest, claims[0].pk)
-
-
-def entity_facts_of(entity: Entity, claims) -> list[Fact]:
-    """Per attribute of `entity`, ordered by label: every value claimed in `claims` (a
-    claim_list() queryset of the entity's claims, filtered as the caller likes) with its
-    claims, the best of them, and the state of the attribute's contradictions. Two queries.
-    """
-    rows = list(claims.order_by("attribute__label", "attribute_id", "id"))
-    contradictions: dict[int, list] = {}
-    current = Contradiction.objects.filter(subject=entity, withdrawn_at__isnull=True).order_by("id")
-    for contradiction in current:
-        contradictions.setdefault(contradiction.attribute_id, []).append(contradiction)
-    by_attribute: dict[int, dict[tuple, FactValue]] = {}
-    attributes: dict[int, Attribute] = {}
-    for claim in rows:
-        attributes[claim.attribute_id] = claim.attribute
-        values = by_attribute.setdefault(claim.attribute_id, {})
-        identity = _value_identity(claim)
-        value = values.get(identity)
-        if value is None:
-            value = values[identity] = FactValue(display=value_display(claim))
-        value.claims.append(claim)
-    facts = []
-    for attribute_id, values in by_attribute.items():
-        ranked = sorted(values.values(), key=_support)
-        of_attribute = contradictions.get(attribute_id, [])
-        contested = any(c.status == ContradictionStatus.OPEN for c in of_attribute)
-        facts.append(
-            Fact(
-                attribute=attributes[attribute_id],
-                best=ranked[0] if ranked else None,
-                contested=contested,
-                values=ranked,
-                contradictions=of_attribute,
-            )
-        )
-    return facts

@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from claims import conflicts
+from claims.display import claim_value_display
 from claims.models import (
     Attribute,
     Claim,
@@ -20,7 +21,7 @@ from claims.models import (
     ContradictionStatus,
     Rank,
 )
-from claims.selectors import claim_conflicts, claim_value_display
+from claims.selectors import claim_conflicts
 
 # Groups handled per round trip: a few queries serve this many subject/attribute pairs.
 CHUNK = 500

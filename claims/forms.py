@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from claims import values
+from claims.display import claim_value_display, date_value
 from claims.models import OUTCOMES_WITH_POSITION, Attribute, Claim, Outcome, ValueType
-from claims.selectors import claim_value_display, date_value
 from claims.services import (
     period_columns,
     quote_columns,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from claims import conflicts, values
+from claims import conflicts
+from claims.display import claim_value, claim_value_display, date_value  # noqa: F401
 from claims.extraction import ENTITY, Candidate, extract_candidates, subject_suggestions
 from claims.models import (
     NUMERIC_TYPES,
@@ -16,49 +16,10 @@ from claims.models import (
     Contradiction,
     ContradictionClaim,
     ContradictionStatus,
-    Qualifier,
     QuoteStatus,
-    Rank,
     ValueType,
 )
 from kb.models import Entity, EntityAlias
-
-
-def claim_value(claim: Claim):
-    """The claim's value as a value object (NumericValue, DateValue, Entity, bool or str)."""
-    value_type = claim.value_type
-    if value_type in NUMERIC_TYPES:
-        return values.NumericValue(
-            kind=value_type,
-            amount=claim.amount,
-            qualifier=claim.qualifier or Qualifier.EXACT,
-            max=claim.amount_max if claim.qualifier == Qualifier.RANGE else None,
-            currency=claim.currency or None,
-            unit=claim.unit or None,
-        )
-    if value_type == ValueType.DATE:
-        return values.DateValue(claim.date_value, claim.date_precision)
-    if value_type == ValueType.ENTITY:
-        return claim.entity_value
-    if value_type == ValueType.BOOLEAN:
-        return claim.boolean_value
-    return claim.text_value
-
-
-def claim_value_display(claim: Claim) -> str:
-    """The claim's value for people: "$1.5 billion", "May 19, 2023", "Iquitos"."""
-    value = claim_value(claim)
-    if isinstance(value, Entity):
-        return value.name
-    return values.format_value(value)
-
-
-def date_value(date: datetime.date | None, precision: str) -> values.DateValue | None:
-    """A stored date and its precision as a DateValue (None stays None)."""
-    return values.DateValue(date, precision) if date else None
-
-
-# Contradictions.
 
 
 def claim_conflicts(claim: Claim):
@@ -137,16 +98,6 @@ def contradiction_history(contradiction: Contradiction):
     return contradiction.history.select_related("history_user").order_by("-history_date", "-pk")
 
 
-def claims_of_entity(entity: Entity):
-    """An entity's claims with attribute, source and entity value joined, by attribute then
-    value: one query."""
-    return (
-        Claim.objects.filter(subject=entity)
-        .select_related("attribute", "source__publisher", "entity_value")
-        .order_by("attribute__label", "attribute_id", "low", "date_low", "id")
-    )
-
-
 def open_contradictions_of_claims(claim_ids) -> dict[int, list[int]]:
     """{claim id: ids of the open, current contradictions it stands in}: one query."""
     result: dict[int, list[int]] = {}
@@ -158,57 +109,6 @@ def open_contradictions_of_claims(claim_ids) -> dict[int, list[int]]:
     for claim_id, contradiction_id in memberships.order_by("contradiction_id"):
         result.setdefault(claim_id, []).append(contradiction_id)
     return result
-
-
-@dataclass
-class AttributeFacts:
-    """One attribute of an entity on its page: the best value, and every claim."""
-
-    attribute: object
-    claims: list
-    best: list
-    contradiction_ids: list[int]
-
-    @property
-    def best_values(self) -> list[str]:
-        """The best claims' values, each once, in order: two sources saying "$180 million"
-        are one best value."""
-        return list(dict.fromkeys(claim_value_display(claim) for claim in self.best))
-
-
-def entity_facts(entity: Entity) -> list[AttributeFacts]:
-    """Per attribute: the best claims (preferred ones, else all normal ones), every claim, and
-    the open contradictions among them. Two queries."""
-    claims = list(claims_of_entity(entity))
-    in_contradiction = open_contradictions_of_claims(c.pk for c in claims)
-    by_attribute: dict[int, list] = {}
-    for claim in claims:
-        claim.open_contradictions = in_contradiction.get(claim.pk, [])
-        by_attribute.setdefault(claim.attribute_id, []).append(claim)
-    facts = []
-    for attribute_claims in by_attribute.values():
-        preferred = [c for c in attribute_claims if c.rank == Rank.PREFERRED]
-        best = preferred or [c for c in attribute_claims if c.rank == Rank.NORMAL]
-        ids = sorted({i for c in attribute_claims for i in c.open_contradictions})
-        facts.append(AttributeFacts(attribute_claims[0].attribute, attribute_claims, best, ids))
-    return facts
-
-
-def claim_interval_display(claim: Claim) -> str:
-    """The interval a claim's value denotes, as stored: "[180000000, 180000000] USD"."""
-    if claim.low is not None:
-        high = "+∞" if claim.high is None else f"{claim.high.normalize():f}"
-        unit = claim.currency or claim.unit
-        return f"[{claim.low.normalize():f}, {high}] {unit}".strip()
-    if claim.date_low:
-        return f"{claim.date_low} .. {claim.date_high}"
-    return claim_value_display(claim)
-
-
-def date_display(date: datetime.date | None, precision: str) -> str:
-    """A stored date as people read it at its precision: "May 19, 2023", "December 2023"."""
-    value = date_value(date, precision)
-    return values.format_value(value) if value else ""
 
 
 def claims_of_source(source):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims.api_selectors import plain_decimal, value_display
+from claims.display import plain_decimal, value_display
 from claims.models import NUMERIC_TYPES, Attribute, Claim, Contradiction, Outcome, ValueType
 from kb.serializers import (
     EntityRefSerializer,
@@ -308,9 +308,15 @@ class FactSerializer(serializers.Serializer):
     attribute = AttributeSerializer(help_text="The attribute.")
     best = FactValueSerializer(
         allow_null=True,
-        help_text="The value that holds best: the one with a preferred claim, else the best "
-        "supported among normal claims (source grade, then credibility, then how many claims, "
-        "then the latest), never one with deprecated claims only while another exists.",
+        help_text="The best value: among the values of the best rank (preferred claims, else "
+        "normal ones), the best supported (source grade, then credibility, then how many "
+        "claims, then the latest); null when every claim is deprecated. Named even while "
+        "contested.",
+    )
+    best_values = FactValueSerializer(
+        many=True,
+        help_text="The values that hold, as the entity page shows them: the best value alone "
+        "for a single-valued attribute, every value of the best rank otherwise.",
     )
     contested = serializers.BooleanField(
         help_text="Whether an open contradiction stands between this attribute's claims."

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from claims import selectors, values
+from claims.facts import entity_facts
 from claims.filters import ContradictionQueueFilter
 from claims.forms import (
     SUBJECT_DATALIST,
@@ -138,7 +139,7 @@ def entity_detail(request, pk: int):
         "claims/entity.html",
         {
             "entity": entity,
-            "facts": selectors.entity_facts(entity),
+            "facts": entity_facts(entity),
             "form": form,
             "can_flag": request.user.has_perm(FLAG_PERMISSION),
         },

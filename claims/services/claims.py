@@ -6,13 +6,13 @@ from django.db import transaction
 from simple_history.utils import bulk_update_with_history
 
 from claims import anchoring, detection, values
+from claims.display import date_value
 from claims.models import (
     Attribute,
     Claim,
     QuoteStatus,
     Rank,
 )
-from claims.selectors import date_value
 from claims.services.columns import quote_columns, time_columns, value_columns
 from kb.models import Entity
 from sources.models import Source

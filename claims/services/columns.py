@@ -7,13 +7,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from claims import anchoring, values
+from claims.display import date_value
 from claims.models import (
     NUMERIC_TYPES,
     Attribute,
     QuoteStatus,
     ValueType,
 )
-from claims.selectors import date_value
 from kb.models import DatePrecision, Entity
 from sources.models import Source
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from claims.selectors import claim_interval_display, claim_value_display, date_display
+from claims.display import claim_interval_display, claim_value_display, date_display
 
 register = template.Library()
 

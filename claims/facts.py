@@ -1,0 +1,139 @@
+"""An entity's facts: per attribute, every value claimed, the best value and whether it is
+contested. The one place the best-value rule lives; the entity page, the API's facts endpoint
+and every other reader call `entity_facts`.
+
+The rule (SPEC section 1's ranks, as in Wikidata):
+
+- the claims of the best rank count: the preferred ones, else the normal ones; when every claim
+  is deprecated, the attribute has no best value;
+- among the values those claims give, the best supported comes first: the better source grade,
+  then the better credibility, then more claims, then the latest claimed, then the first claim
+  key (stable across export and import); that is `best`;
+- `best_values` are the values that hold: `best` alone for a single-valued attribute, every
+  value of the best rank for one that is not (an agreement has several parties);
+- the attribute is **contested** while an open contradiction stands between its claims; the
+  best value is still named, beside the contradictions that question it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from claims.api_selectors import claim_list
+from claims.display import value_display
+from claims.models import (
+    NUMERIC_TYPES,
+    Attribute,
+    Claim,
+    Contradiction,
+    ContradictionStatus,
+    Rank,
+    ValueType,
+)
+from kb.models import Entity
+from sources.models import GRADES
+
+
+@dataclass
+class FactValue:
+    """One value given for an attribute, and the claims that give it."""
+
+    display: str
+    claims: list = field(default_factory=list)
+
+    @property
+    def rank(self) -> str:
+        """The best rank among its claims."""
+        ranks = {claim.rank for claim in self.claims}
+        for rank in (Rank.PREFERRED, Rank.NORMAL):
+            if rank in ranks:
+                return rank
+        return Rank.DEPRECATED
+
+
+@dataclass
+class Fact:
+    """One attribute of an entity: its values (best first), its best and its contradictions."""
+
+    attribute: Attribute
+    claims: list  # every claim, in id order
+    values: list[FactValue]  # every value claimed, best first
+    best_values: list[FactValue]  # the values that hold (see the module's rule), best first
+    contested: bool
+    contradictions: list  # current (not withdrawn) contradictions, open and decided
+
+    @property
+    def best(self) -> FactValue | None:
+        return self.best_values[0] if self.best_values else None
+
+    @property
+    def open_contradiction_ids(self) -> list[int]:
+        return [c.pk for c in self.contradictions if c.status == ContradictionStatus.OPEN]
+
+
+def value_identity(claim: Claim) -> tuple:
+    """What makes two claims give the same value (their wording aside)."""
+    value_type = claim.value_type
+    if value_type in NUMERIC_TYPES:
+        return (claim.amount, claim.amount_max, claim.qualifier, claim.currency, claim.unit)
+    if value_type == ValueType.DATE:
+        return (claim.date_value, claim.date_precision)
+    if value_type == ValueType.ENTITY:
+        return (claim.entity_value_id,)
+    if value_type == ValueType.BOOLEAN:
+        return (claim.boolean_value,)
+    return (claim.text_value,)
+
+
+def _support(value: FactValue) -> tuple:
+    """How well a value is supported by the claims that count for it; smaller is better."""
+    rank = value.rank
+    counted = [claim for claim in value.claims if claim.rank == rank]
+    standing = (Rank.PREFERRED, Rank.NORMAL, Rank.DEPRECATED).index(rank)
+    grade = min(GRADES.index(claim.source.grade) for claim in counted)
+    credibility = min(claim.credibility for claim in counted)
+    latest = max((claim.claimed_on.toordinal() for claim in counted if claim.claimed_on), default=0)
+    return (standing, grade, credibility, -len(counted), -latest, value.claims[0].key)
+
+
+def entity_facts(entity: Entity, claims=None) -> list[Fact]:
+    """Per attribute of `entity`, ordered by label: every value claimed with its claims, the
+    best values, and the state of the attribute's contradictions. Two queries.
+
+    `claims` is a claim_list() queryset of the entity's claims, filtered as the caller likes
+    (the API's trust filters); by default all of them.
+    """
+    if claims is None:
+        claims = claim_list().filter(subject=entity)
+    rows = list(claims.order_by("attribute__label", "attribute_id", "id"))
+    contradictions: dict[int, list] = {}
+    current = Contradiction.objects.filter(subject=entity, withdrawn_at__isnull=True).order_by("id")
+    for contradiction in current:
+        contradictions.setdefault(contradiction.attribute_id, []).append(contradiction)
+    by_attribute: dict[int, dict[tuple, FactValue]] = {}
+    claims_of: dict[int, list] = {}
+    for claim in rows:
+        claims_of.setdefault(claim.attribute_id, []).append(claim)
+        found = by_attribute.setdefault(claim.attribute_id, {})
+        identity = value_identity(claim)
+        if identity not in found:
+            found[identity] = FactValue(display=value_display(claim))
+        found[identity].claims.append(claim)
+    facts = []
+    for attribute_id, found in by_attribute.items():
+        ranked = sorted(found.values(), key=_support)
+        of_attribute = contradictions.get(attribute_id, [])
+        attribute = claims_of[attribute_id][0].attribute
+        best_rank = ranked[0].rank
+        best = [] if best_rank == Rank.DEPRECATED else [v for v in ranked if v.rank == best_rank]
+        facts.append(
+            Fact(
+                attribute=attribute,
+                claims=claims_of[attribute_id],
+                values=ranked,
+                best_values=best[:1] if attribute.single_valued else best,
+                contested=any(c.status == ContradictionStatus.OPEN for c in of_attribute),
+                contradictions=of_attribute,
+            )
+        )
+    return facts
