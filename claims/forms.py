@@ -15,7 +15,6 @@ from claims.services import (
     value_parse,
 )
 from kb.selectors import entities_named, entity_resolve
-from sources import ingest
 from sources.models import Reliability, SourceKind
 
 DATE_HELP = 'e.g. "2024", "December 2023" or "May 19, 2023".'
@@ -196,27 +195,14 @@ class IngestForm(forms.Form):
             raise ValidationError(str(error)) from error
 
     def clean(self):
+        # Which document was given is the form's to check; reading or fetching it is the
+        # ingest service's (sources.services.source_ingest), which names the field at fault.
         cleaned = super().clean()
         given = [name for name in ("text", "upload") if cleaned.get(name)]
         if len(given) > 1:
             raise ValidationError("Paste the text or upload a file, not both.")
         if not given and not cleaned.get("url"):
             raise ValidationError("Paste the text, upload a file, or give a URL to fetch.")
-        try:
-            if cleaned.get("upload"):
-                upload = cleaned["upload"]
-                cleaned["document"] = ingest.text_from_bytes(
-                    upload.read(), kind=ingest.kind_of_upload(upload.name), what=f'"{upload.name}"'
-                )
-            elif cleaned.get("text"):
-                cleaned["document"] = ingest.clean_text(cleaned["text"])
-            elif cleaned.get("url"):
-                cleaned["document"], _ = ingest.fetch(cleaned["url"])
-        except ValidationError as error:
-            field = (
-                "upload" if cleaned.get("upload") else ("url" if not cleaned.get("text") else None)
-            )
-            self.add_error(field, error)
         return cleaned
 
 

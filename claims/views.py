@@ -182,23 +182,28 @@ def ingest(request):
         if form.is_valid():
             data = form.cleaned_data
             published = data["published_on"]
-            source, created = source_ingest(
-                title=data["title"],
-                kind=data["kind"],
-                text=data["document"],
-                url=data["url"],
-                publisher=data["publisher"],
-                reliability=data["reliability"],
-                published_on=published.date if published else None,
-                published_on_precision=published.precision if published else "day",
-                language=data["language"],
-                user=request.user,
-            )
-            if created:
-                messages.success(request, "The document is stored. Pick the claims it makes.")
+            try:
+                source, created = source_ingest(
+                    title=data["title"],
+                    kind=data["kind"],
+                    text=data["text"],
+                    upload=data["upload"],
+                    url=data["url"],
+                    publisher=data["publisher"],
+                    reliability=data["reliability"],
+                    published_on=published.date if published else None,
+                    published_on_precision=published.precision if published else "day",
+                    language=data["language"],
+                    user=request.user,
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
             else:
-                messages.info(request, ALREADY_STORED.format(title=source.title))
-            return redirect("candidates", pk=source.pk)
+                if created:
+                    messages.success(request, "The document is stored. Pick the claims it makes.")
+                else:
+                    messages.info(request, ALREADY_STORED.format(title=source.title))
+                return redirect("candidates", pk=source.pk)
     return render(request, "claims/ingest.html", {"form": form}, status=400 if form.errors else 200)
 
 

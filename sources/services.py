@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.text import slugify
 
+from sources import ingest
 from sources.models import Publisher, Source
 
 SOURCE_IS_CITED = (
@@ -59,12 +60,28 @@ def source_find_duplicate(*, url: str = "", text: str = "") -> Source | None:
     return None
 
 
-@transaction.atomic
+def document_text(*, text: str = "", upload=None, url: str = "") -> str:
+    """The cleaned text of a document given as pasted text, an uploaded file (.txt, .html,
+    .pdf) or a URL to fetch, in that order of preference. Network I/O for a URL. Raises
+    ValidationError on the field the document came from ("text", "upload" or "url")."""
+    field = "upload" if upload is not None else ("text" if text else "url")
+    try:
+        if upload is not None:
+            kind = ingest.kind_of_upload(upload.name)
+            return ingest.text_from_bytes(upload.read(), kind=kind, what=f'"{upload.name}"')
+        if text:
+            return ingest.clean_text(text)
+        return ingest.fetch(url)[0]
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from error
+
+
 def source_ingest(
     *,
     title: str,
     kind: str,
-    text: str,
+    text: str = "",
+    upload=None,
     url: str = "",
     publisher: str = "",
     reliability: str = "",
@@ -73,8 +90,23 @@ def source_ingest(
     language: str = "en",
     user=None,
 ) -> tuple[Source, bool]:
-    """Store an ingested document as a source, or find the one that already holds the same URL
-    or the same text: (source, created). Recorded in the history with `user`."""
+    """Store an ingested document (pasted `text`, an `upload`, or else the `url` fetched) as a
+    source, or find the one that already holds the same URL or the same text: (source,
+    created). Recorded in the history with `user`. The document is read or fetched before the
+    transaction opens; ValidationError names the field at fault."""
+    text = document_text(text=text, upload=upload, url=url)
+    return _source_store(
+        title=title, kind=kind, text=text, url=url, publisher=publisher,
+        reliability=reliability, published_on=published_on,
+        published_on_precision=published_on_precision, language=language, user=user,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def _source_store(
+    *, title, kind, text, url, publisher, reliability, published_on, published_on_precision,
+    language, user,
+) -> tuple[Source, bool]:  # fmt: skip
     existing = source_find_duplicate(url=url, text=text)
     if existing is not None:
         return existing, False

@@ -259,9 +259,7 @@ def test_no_one_reverts_a_decided_contradiction_from_its_history(
 
 
 def test_an_analyst_reverting_a_claim_keeps_the_rank_an_editor_set(django_app, ana, decided):
-    claim = Claim.objects.filter(
-        memberships__contradiction=decided, rank=Rank.DEPRECATED
-    ).first()
+    claim = Claim.objects.filter(memberships__contradiction=decided, rank=Rank.DEPRECATED).first()
     first = claim.history.order_by("history_date").first()
     url = reverse("admin:claims_claim_history", args=[claim.pk]) + f"{first.history_id}/"
 
