@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import calendar
 import copy
-import datetime
-import re
-from dataclasses import dataclass
 
 import django_filters
 from django import forms
@@ -15,58 +11,26 @@ from django.db.models import BooleanField, Func, Q, Value
 from django.http import QueryDict
 from drf_spectacular.drainage import set_override
 
+from kb import dates
 from kb.models import Entity, EntityAlias, EntityKind
 
-BAD_PARTIAL_DATE = "Enter a date as 2024, 2024-11 or 2024-11-05."
 QUERY_TOO_LONG = "Search for at most {limit} words."
 
 # A search reads at most this many words: each one is a condition of its own.
 MAX_SEARCH_TERMS = 8
 
-_PARTIAL_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
-
-
-@dataclass(frozen=True)
-class Period:
-    """The days a partial date covers: "2024" is 2024-01-01 .. 2024-12-31."""
-
-    start: datetime.date
-    end: datetime.date
-
-
-def parse_partial_date(text: str) -> Period:
-    """Read "2024", "2024-11" or "2024-11-05"; raises ValueError on anything else."""
-    match = _PARTIAL_DATE.fullmatch(text.strip())
-    if not match:
-        raise ValueError(text)
-    year, month, day = (int(part) if part else None for part in match.groups())
-    if month is None:
-        return Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
-    if day is None:
-        last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
-        return Period(datetime.date(year, month, 1), datetime.date(year, month, last))
-    date = datetime.date(year, month, day)
-    return Period(date, date)
-
 
 class PartialDateField(forms.CharField):
-    """A form field for a date at any precision; cleans to a Period."""
+    """A form field for "2024", "2024-11" or "2024-11-05"; cleans to a kb.dates.PartialDate."""
 
     def to_python(self, value):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
         try:
-            return parse_partial_date(value)
-        except ValueError:
-            raise forms.ValidationError(BAD_PARTIAL_DATE, code="invalid") from None
-
-
-PARTIAL_DATE_SCHEMA = {
-    "type": "string",
-    "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
-    "example": "2024-11",
-}
+            return dates.parse_iso(value)
+        except dates.ValueParseError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
 
 
 class DescribedFilter(django_filters.Filter):
@@ -80,11 +44,11 @@ class DescribedFilter(django_filters.Filter):
 
 
 class PartialDateFilter(DescribedFilter):
-    """Compares a date column with the start of the given period (gte, gt) or its end (lte, lt),
-    so that `claimed_before=2024` keeps the whole of 2024."""
+    """Compares a date column with the first day of the given date (gte, gt) or its last (lte,
+    lt), so that `claimed_before=2024` keeps the whole of 2024."""
 
     field_class = PartialDateField
-    schema = PARTIAL_DATE_SCHEMA
+    schema = dates.ISO_SCHEMA
 
     def filter(self, qs, value):
         if value in ([], (), {}, "", None):
@@ -94,10 +58,11 @@ class PartialDateFilter(DescribedFilter):
 
 
 class PeriodOverlapFilter(DescribedFilter):
-    """Rows whose [start, end] day interval (NULL ends open) overlaps the given period."""
+    """Rows whose [start, end] day interval (NULL ends open) overlaps the days the given date
+    covers."""
 
     field_class = PartialDateField
-    schema = PARTIAL_DATE_SCHEMA
+    schema = dates.ISO_SCHEMA
 
     def __init__(self, *, start_field: str, end_field: str, **kwargs):
         super().__init__(**kwargs)

@@ -7,28 +7,11 @@ import copy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kb.models import DatePrecision, Entity
+from kb.dates import ISO_SCHEMA, iso_at_precision
+from kb.models import Entity
 
 
-def iso_at_precision(date, precision: str) -> str | None:
-    """ "2024", "2024-11" or "2024-11-05": a stored date as precise as it is known."""
-    if date is None:
-        return None
-    if precision == DatePrecision.YEAR:
-        return f"{date.year:04d}"
-    if precision == DatePrecision.MONTH:
-        return f"{date.year:04d}-{date.month:02d}"
-    return date.isoformat()
-
-
-@extend_schema_field(
-    {
-        "type": "string",
-        "nullable": True,
-        "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
-        "example": "2024-11",
-    }
-)
+@extend_schema_field({**ISO_SCHEMA, "nullable": True})
 class PartialDateField(serializers.Field):
     """A date with its precision column, written as precisely as it is known."""
 

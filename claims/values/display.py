@@ -1,0 +1,88 @@
+"""Claim values for people: "$1.5 billion", "more than 300", "May 19, 2023", in wordings the parser reads back."""
+
+from __future__ import annotations
+
+from decimal import Decimal, localcontext
+
+from babel.numbers import format_compact_decimal, format_decimal
+
+from claims.values.types import (
+    APPROXIMATELY,
+    AT_LEAST,
+    AT_MOST,
+    EXACT,
+    EXACT_ARITHMETIC,
+    RANGE,
+    DateValue,
+    NumericValue,
+    ValueParseError,
+    plain,
+)
+from claims.values.wording import parse_numeric
+
+# How the display writes the common currencies; any other shows its ISO code ("CHF 5 million").
+_DISPLAY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "PEN": "S/ "}
+_LEADS = {EXACT: "", APPROXIMATELY: "about ", AT_LEAST: "more than ", AT_MOST: "up to "}
+
+
+def _compact(amount: Decimal) -> str | None:
+    """ "1.5 billion" when that is exact (at most 3 decimals at its scale), else None."""
+    # From a thousand trillion up Babel writes "1000 trillion", which helps no reader.
+    if amount >= Decimal(10) ** 15:
+        return None
+    for exponent in (12, 9, 6):
+        if amount >= Decimal(10) ** exponent:
+            if len(plain(amount.scaleb(-exponent, context=EXACT_ARITHMETIC)).partition(".")[2]) > 3:
+                return None
+            return format_compact_decimal(
+                amount, format_type="long", locale="en_US", fraction_digits=3
+            )
+    return None
+
+
+def _amount_text(amount: Decimal, currency: str | None, *, compact: bool) -> str:
+    # Babel rounds to the current context's precision; EXACT_ARITHMETIC holds every digit.
+    with localcontext(EXACT_ARITHMETIC):
+        number = (_compact(amount) if compact else None) or format_decimal(
+            amount, locale="en_US", decimal_quantization=False
+        )
+    if currency is None:
+        return number
+    symbol = _DISPLAY_SYMBOLS.get(currency)
+    return f"{symbol}{number}" if symbol else f"{currency} {number}"
+
+
+def _numeric_text(value: NumericValue, *, compact: bool) -> str:
+    amount = _amount_text(value.amount, value.currency, compact=compact)
+    if value.qualifier == RANGE:
+        return f"between {amount} and {_amount_text(value.max, value.currency, compact=compact)}"
+    return _LEADS[value.qualifier] + amount
+
+
+def _format_numeric(value: NumericValue) -> str:
+    text = _numeric_text(value, compact=True)
+    # The compact form can read back differently ("between $1 and $2 million" shares "million"),
+    # so it is only used when it gives the value back; full digits always do.
+    try:
+        if parse_numeric(text, value.kind, value.unit) == value:
+            return text
+    except ValueParseError:
+        pass
+    return _numeric_text(value, compact=False)
+
+
+def format_value(value) -> str:
+    """The value for display, in a wording the parser reads back to the same value.
+
+    "$1.5 billion", "more than $350 million", "between 15 and 20", "1,500", "May 19, 2023",
+    "December 2023", "2019", "yes". A count or quantity shows its number only, not its unit.
+    """
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, NumericValue):
+        return _format_numeric(value)
+    if isinstance(value, DateValue):
+        return value.display()
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"cannot display a {type(value).__name__} as a claim value")
