@@ -1,4 +1,4 @@
-"""Reading, interval and display of claim values (claims/values.py), without a database."""
+"""Reading, interval and display of claim values (the claims/values package), without a database."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ from claims.values import (
     parse_money,
     parse_number,
     parse_value,
+    wording,
 )
+from kb import dates
 
 D = Decimal
 
@@ -307,6 +309,56 @@ def test_it_writes_dates_as_iso_as_precise_as_they_are():
 
 def test_it_stores_a_coarse_date_as_the_first_day_of_its_period():
     assert DateValue(datetime.date(2023, 5, 19), MONTH) == parse_date("2023-05")
+
+
+def test_a_date_value_is_the_partial_date_of_kb_and_fails_the_same_way():
+    assert DateValue is dates.PartialDate
+    assert ValueParseError is dates.ValueParseError
+    with pytest.raises(ValueParseError, match='unknown date precision "week"'):
+        DateValue(datetime.date(2023, 5, 19), "week")
+
+
+def test_it_reads_dates_whatever_dashes_and_spaces_they_are_written_with():
+    assert parse_date(" 2023\u201305 ") == parse_date("2023-05")
+    assert parse_date("May   19,\n2023") == parse_date("2023-05-19")
+
+
+# --- The word lists (shared with claims.extraction) ------------------------------------------
+
+
+@pytest.mark.parametrize(("symbol", "code"), wording.CURRENCY_SYMBOLS.items())
+def test_it_reads_every_currency_symbol_before_an_amount(symbol, code):
+    assert parse_money(f"{symbol}5 million").currency == code
+    assert parse_money(f"{symbol.lower()} 5").currency == code
+
+
+@pytest.mark.parametrize(("name", "code"), wording.CURRENCY_WORDS.items())
+def test_it_reads_every_currency_name_after_an_amount(name, code):
+    assert parse_money(f"5 million {name}").currency == code
+    assert parse_money(f"5 {name.upper()}").currency == code
+
+
+@pytest.mark.parametrize(
+    ("word", "number"), [*wording.NUMBER_UNITS.items(), *wording.NUMBER_TENS.items()]
+)
+def test_it_reads_every_number_word(word, number):
+    assert parse_number(word).amount == number
+
+
+@pytest.mark.parametrize(
+    ("scale", "exponent"),
+    [*wording.SCALE_EXPONENTS.items(), *wording.SCALE_ABBREVIATIONS.items()],
+)
+def test_it_reads_every_scale_of_money(scale, exponent):
+    assert parse_money(f"$3{scale}").amount == 3 * 10**exponent
+
+
+@pytest.mark.parametrize(
+    ("phrase", "qualifier"),
+    [(p, q) for q, phrases in wording.QUALIFIER_PHRASES.items() for p in phrases],
+)
+def test_it_reads_every_qualifier_phrase(phrase, qualifier):
+    assert parse_number(f"{phrase} 20").qualifier == qualifier
 
 
 # --- Booleans, text and dispatch ------------------------------------------------------------
