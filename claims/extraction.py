@@ -9,6 +9,17 @@ from dataclasses import asdict, dataclass
 
 from claims.quotes import Sentences
 from claims.values import ValueParseError, is_currency, parse_date, parse_money, parse_number
+from claims.values.wording import (
+    ARTICLES,
+    CURRENCY_SYMBOLS,
+    CURRENCY_WORDS,
+    MULTIPLIERS,
+    NUMBER_TENS,
+    NUMBER_UNITS,
+    QUALIFIER_PHRASES,
+    SCALE_ABBREVIATIONS,
+    SCALE_EXPONENTS,
+)
 
 MONEY, COUNT, DATE, ENTITY = "money", "count", "date", "entity"
 KINDS = (MONEY, COUNT, DATE, ENTITY)
@@ -41,13 +52,21 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+# The number, currency and qualifier words are the value parser's (claims.values.wording), so
+# that what is found here is what it reads. "zero" counts nothing worth a claim.
+_UNIT_WORDS = [word for word, n in NUMBER_UNITS.items() if n > 0]
+_DIGIT_WORDS = [word for word, n in NUMBER_UNITS.items() if 0 < n < 10]
+# Only the qualifiers written in words: a symbol or a dotted abbreviation ("~", "c.") is too
+# often something else in running prose.
+_QUALIFIERS = [
+    phrase
+    for phrases in QUALIFIER_PHRASES.values()
+    for phrase in phrases
+    if re.fullmatch(r"[a-z ]+", phrase)
+]
+
 # The word tables stay dense, a group to a line, rather than a word to a line.
 # fmt: off
-_UNIT_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-               "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-               "eighteen", "nineteen")
-_TEN_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_SCALE_WORDS = ("hundred", "thousand", "million", "billion", "trillion", "dozen")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
            "september", "october", "november", "december")
 # Words that stop the noun phrase after a count: it has ended and the sentence goes on.
@@ -72,9 +91,8 @@ _MEASURE_WORDS = _word_set("""
     ton tons tonne tonnes t kg kilo kilos kilogram kilograms gram grams g lb lbs ounce ounces
     litre litres liter liters l gallon gallons barrel barrels degree degrees mph knots
     am pm a.m. p.m. o'clock o’clock
-    dollar dollars euro euros pound pounds sterling sol soles yen yuan renminbi reais francs
     usd eur gbp pen
-""")
+""") | {name.split()[-1] for name in CURRENCY_WORDS}
 # Nouns that count without a plural "s": "180 Peruvian staff", "15 U.S. active-duty military".
 _INVARIANT_PLURALS = _word_set("""
     people personnel staff military police children men women aircraft crew cattle sheep fish
@@ -98,30 +116,37 @@ _DETERMINERS = _word_set("the a an this that its their his her our your")
 _MONTH_LEADS = _word_set("""
     in since by until till during before after through from early mid late last next
 """)
-_QUALIFIERS = ("approximately", "about", "around", "roughly", "nearly", "almost", "some",
-               "circa", "an estimated", "estimated", "close to", "more than", "over", "at least",
-               "greater than", "in excess of", "upwards of", "upward of", "no less than",
-               "not less than", "no fewer than", "not fewer than", "a minimum of", "above",
-               "exceeding", "up to", "no more than", "not more than", "less than", "fewer than",
-               "under", "at most", "a maximum of", "as many as", "as much as", "below")
 # fmt: on
 
 _SP = r"[^\S\n]"  # a space that does not leave the line
+
+
+def _either(phrases) -> str:
+    """Any of the phrases, longest first, a space in one being any run of spaces in the line."""
+    return "|".join(
+        rf"{_SP}+".join(re.escape(word) for word in phrase.split())
+        for phrase in sorted(phrases, key=len, reverse=True)
+    )
+
+
 # Never a prefix of a longer number: "$1.5-billion" must not yield "$1".
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![.,]?\d)"
 _NUMBER_WORD = (
-    rf"(?:(?:{'|'.join(_TEN_WORDS)})(?:-(?:{'|'.join(_UNIT_WORDS[:9])}))?"
-    rf"|{'|'.join(sorted(_UNIT_WORDS, key=len, reverse=True))})(?![\w-])"
+    rf"(?:(?:{_either(NUMBER_TENS)})(?:-(?:{_either(_DIGIT_WORDS)}))?"
+    rf"|{_either(_UNIT_WORDS)})(?![\w-])"
 )
-_SCALE_WORD = rf"(?:{'|'.join(_SCALE_WORDS)})(?![\w-])"
+_SCALE_WORD = rf"(?:{_either(MULTIPLIERS)})(?![\w-])"
 # Bounded, so a long run of number words costs linear time: no number needs more words than this.
 _WORDS = rf"(?i:{_NUMBER_WORD}(?:{_SP}+(?:{_NUMBER_WORD}|{_SCALE_WORD})){{0,7}})"
-_LARGE = rf"(?:{_SP}+(?i:million|billion|trillion|thousand)(?![\w-]))"
+_SCALES = rf"(?i:{_either(SCALE_EXPONENTS)})"
+_LARGE = rf"(?:{_SP}+{_SCALES}(?![\w-]))"
 # "a dozen", "a hundred": "a" or "an" is one only before a scale word, as the value parser reads it.
-_A_SCALE = rf"(?i:an?{_SP}+(?:dozen|hundred|thousand|million|billion)(?![\w-]))"
+_A_SCALE = rf"(?i:(?:{_either(ARTICLES)}){_SP}+{_SCALE_WORD})"
 _NUMBER = rf"(?:{_DIGITS}|{_WORDS}|{_A_SCALE}){_LARGE}?"
 
-_COUNT_NUMBER = re.compile(rf"(?<![\w.,$€£₹/#-])(?:{_NUMBER})(?![\d])")
+# Not after a currency symbol: "$180" is money, not a count.
+_SYMBOL_CHARS = "".join(symbol for symbol in CURRENCY_SYMBOLS if len(symbol) == 1)
+_COUNT_NUMBER = re.compile(rf"(?<![\w.,{_SYMBOL_CHARS}/#-])(?:{_NUMBER})(?![\d])")
 _RANGE_TAIL = re.compile(rf"{_SP}*[-–]{_SP}*(?:{_DIGITS}){_LARGE}?(?![\w])")
 _BETWEEN_TAIL = re.compile(rf"{_SP}+and{_SP}+(?:{_NUMBER})(?![\w])")
 # A number set against a count just before it, its noun left out: "a dozen helicopters, not nine".
@@ -134,22 +159,21 @@ _CONTRAST_REACH = 60
 # A word of the noun phrase after a count; hard-wrapped prose may break the phrase once.
 _NP_TOKEN = re.compile(rf"(?:{_SP}+|{_SP}*\n{_SP}*)((?:[^\W\d_]\.){{2,}}|[^\W\d_][\w'’]*(?:-\w+)*)")
 
-_SYMBOL = r"(?:US\$|U\.S\.\$|R\$|S/\.?|\$|€|£|₹)"
-_MONEY_SCALE = (
-    rf"(?:{_SP}*(?i:million|billion|trillion|thousand|mn|mln|bn|bln|tn)(?![\w-])"
-    r"|[kKmMbB](?![\w-]))"
-)
+# Symbols in the case sources write them ("US$", "S/"); names and scales in any case.
+_SYMBOL = rf"(?:{_either(CURRENCY_SYMBOLS)})"
+_LONG_SCALES = [*SCALE_EXPONENTS, *(a for a in SCALE_ABBREVIATIONS if len(a) > 1)]
+_LETTER_SCALES = "".join(a for a in SCALE_ABBREVIATIONS if len(a) == 1)
+# A one-letter scale only counts written against the number: "$180M", "£2m".
+_MONEY_SCALE = rf"(?:{_SP}*(?i:{_either(_LONG_SCALES)})(?![\w-])|(?i:[{_LETTER_SCALES}])(?![\w-]))"
 _MONEY_AMOUNT = rf"(?:{_DIGITS}){_MONEY_SCALE}?"
-_CURRENCY_NAME = (
-    rf"(?i:(?:US|U\.S\.){_SP}+dollars?|dollars?|euros?|pounds{_SP}+sterling|pounds?(?!{_SP}+of)"
-    rf"|sterling|nuevos{_SP}+soles|soles|yen|yuan|renminbi|reais|swiss{_SP}+francs)"
-)
+# "five pounds of rice" is a weight, not money.
+_CURRENCY_NAME = rf"(?i:(?!pounds?{_SP}+of)(?:{_either(CURRENCY_WORDS)}))"
 _MONEY = re.compile(
     rf"(?<![\w$])(?:{_SYMBOL}{_SP}?{_MONEY_AMOUNT}(?:{_SP}*[-–]{_SP}*{_SYMBOL}?{_MONEY_AMOUNT})?\+?"
     rf"|(?P<code>[A-Z]{{3}}){_SP}?{_MONEY_AMOUNT}"
     rf"|(?P<words_first>{_NUMBER}){_SP}+(?:{_CURRENCY_NAME}|(?P<after>[A-Z]{{3}})))(?![\w])"
     # "$1.5-billion" and "$1.5 billion-dollar" are not "$1.5": better no candidate than that.
-    rf"(?!-[^\W\d_]|{_SP}*(?i:million|billion|trillion|thousand))"
+    rf"(?!-[^\W\d_]|{_SP}*{_SCALES})"
 )
 _MONEY_BETWEEN_TAIL = re.compile(
     rf"{_SP}+and{_SP}+(?:{_SYMBOL}{_SP}?)?{_MONEY_AMOUNT}(?:{_SP}+{_CURRENCY_NAME})?(?![\w])"
@@ -183,11 +207,7 @@ _DECADE = re.compile(r"(?<![\w$€£/.,#-])(?:1[5-9]|20)\d0s(?![\w])")
 _CENTURY = re.compile(
     r"(?<![\w-])(?i:(?:early|mid|late)[\s-]+)?\d{1,2}(?:st|nd|rd|th)[\s-]+century(?![\w])"
 )
-_QUALIFIER_BEFORE = re.compile(
-    r"(?<![\w])(?i:"
-    + "|".join(rf"{_SP}+".join(p.split()) for p in sorted(_QUALIFIERS, key=len, reverse=True))
-    + rf"){_SP}+$"
-)
+_QUALIFIER_BEFORE = re.compile(r"(?<![\w])(?i:" + _either(_QUALIFIERS) + rf"){_SP}+$")
 _BETWEEN_BEFORE = re.compile(rf"(?<![\w])(?i:between){_SP}+$")
 _WORD_BEFORE = re.compile(rf"([^\s—–]+){_SP}+$")
 _YEAR_LIST_BEFORE = re.compile(rf"(?:1[5-9]|20)\d\d{_SP}*(?:,|and|or|to|&|[-–]){_SP}*$")
