@@ -21,7 +21,8 @@ from claims.serializers import (
     ContradictionSerializer,
     EntityFactsSerializer,
 )
-from kb.api import ReadOnlyAPIViewSet, orderings
+from kb.api.pagination import orderings
+from kb.api.viewsets import ReadOnlyAPIViewSet
 from kb.models import Entity, EntityAlias
 from sources.models import Publisher, Source
 

@@ -185,8 +185,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # The API's own classes (access, keyset pagination, CSV) are set on its views in kb/api.py.
-    "EXCEPTION_HANDLER": "kb.api.exception_handler",
+    # The API's own classes (access, keyset pagination, CSV) are set on its base viewset,
+    # kb/api/viewsets.py.
+    "EXCEPTION_HANDLER": "kb.api.errors.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -197,7 +198,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["kb.api.ReadAccess"],
+    "SERVE_PERMISSIONS": ["kb.api.access.ReadAccess"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "EntityKindEnum": "kb.models.EntityKind",

@@ -8,6 +8,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("api/", include("kb.api_urls")),
+    path("api/", include("kb.api.urls")),
     path("", include("claims.urls")),
 ]

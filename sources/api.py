@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from kb.api import ReadOnlyAPIViewSet, orderings
+from kb.api.pagination import orderings
+from kb.api.viewsets import ReadOnlyAPIViewSet
 from sources.filters import SourceFilter
 from sources.models import Publisher, Source
 from sources.serializers import SourceSerializer

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 
-from kb.api import NOT_SIGNED_IN
+from kb.api.access import NOT_SIGNED_IN
 
 pytestmark = pytest.mark.django_db
 

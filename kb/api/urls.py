@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from claims.api import AttributeViewSet, ClaimViewSet, ContradictionViewSet, EntityFactsViewSet
-from kb.api import EntityViewSet
+from kb.api.errors import not_found
+from kb.viewsets import EntityViewSet
 from sources.api import SourceViewSet
-
-NO_SUCH_ENDPOINT = "There is no such endpoint; the API's endpoints are listed at /api/v1/."
 
 router = DefaultRouter()
 router.register("sources", SourceViewSet, basename="source")
@@ -19,10 +17,6 @@ router.register("entities", EntityViewSet, basename="entity")
 router.register("attributes", AttributeViewSet, basename="attribute")
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("contradictions", ContradictionViewSet, basename="contradiction")
-
-
-def not_found(request, *args, **kwargs):
-    return JsonResponse({"detail": NO_SUCH_ENDPOINT}, status=404)
 
 
 urlpatterns = [

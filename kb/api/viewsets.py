@@ -1,0 +1,59 @@
+"""The API's base viewset: a read-only list and detail over a selector, with the API's access,
+pagination, formats, errors and HTTP caching."""
+
+from __future__ import annotations
+
+import functools
+
+from rest_framework import permissions, viewsets
+from rest_framework.exceptions import NotAuthenticated
+
+from kb.api.access import NOT_SIGNED_IN, ReadAccess
+from kb.api.caching import conditional_response, must_revalidate
+from kb.api.errors import render_errors_as_json
+from kb.api.pagination import KeysetPagination, orderings
+from kb.api.renderers import RENDERER_CLASSES
+from kb.api.schema import APISchema
+
+
+class ReadOnlyAPIViewSet(viewsets.ReadOnlyModelViewSet):
+    """A list and a detail over a selector, with ETag / Last-Modified and 304s.
+
+    Subclasses set `version_models` (the models whose rows they show; their history tables
+    date the data), `orderings`, `default_ordering` and optionally `csv_header`.
+    """
+
+    permission_classes = (ReadAccess,)
+    schema = APISchema()
+    pagination_class = KeysetPagination
+    renderer_classes = RENDERER_CLASSES
+    version_models: tuple = ()
+    orderings = orderings("id")
+    default_ordering = "id"
+    csv_header: tuple | None = None
+
+    def permission_denied(self, request, message=None, code=None):
+        if request.authenticators and not request.successful_authenticator:
+            raise NotAuthenticated(NOT_SIGNED_IN)
+        super().permission_denied(request, message=message, code=code)
+
+    def get_renderer_context(self):
+        context = super().get_renderer_context()
+        if self.csv_header:
+            context["header"] = self.csv_header
+        return context
+
+    def list(self, request, *args, **kwargs):
+        respond = functools.partial(super().list, request, *args, **kwargs)
+        return conditional_response(request, version_models=self.version_models, respond=respond)
+
+    def retrieve(self, request, *args, **kwargs):
+        respond = functools.partial(super().retrieve, request, *args, **kwargs)
+        return conditional_response(request, version_models=self.version_models, respond=respond)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        render_errors_as_json(request, response)
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in permissions.SAFE_METHODS:
+            must_revalidate(response)
+        return response

@@ -1,0 +1,43 @@
+"""The read API's entities."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+
+from kb.api.pagination import orderings
+from kb.api.renderers import csv_columns
+from kb.api.viewsets import ReadOnlyAPIViewSet
+from kb.filters import EntityFilter
+from kb.models import Entity, EntityAlias
+from kb.serializers import EntitySerializer
+
+
+def entity_list():
+    """Entities with their aliases, for the API: two queries per page (rows, then aliases)."""
+    return Entity.objects.prefetch_related(
+        Prefetch("aliases", queryset=EntityAlias.objects.order_by("name", "id"))
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Entities", description="Bases, agreements, officials, ..."),
+    retrieve=extend_schema(summary="One entity"),
+)
+class EntityViewSet(ReadOnlyAPIViewSet):
+    """The entities claims are about, with their aliases."""
+
+    serializer_class = EntitySerializer
+    filterset_class = EntityFilter
+    version_models = (Entity, EntityAlias)
+    orderings = orderings("id")
+    csv_header = csv_columns(EntitySerializer)
+
+    def get_queryset(self):
+        return entity_list()
+
+    def filter_queryset(self, queryset):
+        # A duplicate merged into another entity stays reachable by id, off the list.
+        if self.action == "list":
+            queryset = queryset.filter(merged_into__isnull=True)
+        return super().filter_queryset(queryset)
