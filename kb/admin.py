@@ -36,7 +36,7 @@ class RelationInline(admin.TabularInline):
 @admin.register(Entity)
 class EntityAdmin(GuardedHistoryAdmin):
     form = EntityForm
-    list_display = ["name", "kind", "key", "country", "alias_list", "claim_count"]
+    list_display = ["name", "kind", "key", "country", "alias_list", "claim_count", "merged_into"]
     list_filter = ["kind", "country", ("merged_into", admin.EmptyFieldListFilter)]
     search_fields = ["name", "key", "aliases__name"]
     ordering = ["name", "id"]
@@ -60,6 +60,7 @@ class EntityAdmin(GuardedHistoryAdmin):
             super()
             .get_queryset(request)
             .annotate(claim_total=Count("claims", distinct=True))
+            .select_related("merged_into")
             .prefetch_related("aliases")
         )
 
