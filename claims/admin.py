@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -13,6 +14,8 @@ from claims.display import claim_interval_display, claim_value_display
 from claims.forms import ClaimForm
 from claims.models import Attribute, Claim, Contradiction, ContradictionClaim, EntityMerge
 from claims.services import (
+    attribute_create,
+    attribute_update,
     claim_create,
     claim_delete,
     claim_update,
@@ -20,6 +23,7 @@ from claims.services import (
     entity_merge_undo,
     source_save_with_quotes,
 )
+from claims.services.attributes import ATTRIBUTE_FIELDS, attribute_update_check
 from kb.admin import EntityAdmin
 from kb.history import GuardedHistoryAdmin
 from kb.models import Entity
@@ -64,6 +68,24 @@ def claim_save_from_form(form: ClaimForm, user) -> Claim:
 
 @admin.register(Attribute)
 class AttributeAdmin(GuardedHistoryAdmin):
+    class Form(forms.ModelForm):
+        """Shows, on its field, why a change would break the attribute's claims: the rule is
+        the service's (attribute_update_check), asked before the admin saves."""
+
+        def attribute_data(self) -> dict:
+            return {
+                name: self.cleaned_data[name]
+                for name in ATTRIBUTE_FIELDS
+                if name in self.cleaned_data
+            }
+
+        def clean(self):
+            cleaned = super().clean()
+            if self.instance.pk is not None and not self.errors:
+                attribute_update_check(attribute=self.instance, data=self.attribute_data())
+            return cleaned
+
+    form = Form
     list_display = [
         "label",
         "code",
@@ -83,6 +105,16 @@ class AttributeAdmin(GuardedHistoryAdmin):
     @admin.display(description="claims", ordering="claim_total")
     def claim_count(self, attribute: Attribute) -> int:
         return attribute.claim_total
+
+    def service_save(self, request, obj, form, change):
+        if change:
+            attribute_update(attribute=obj, data=form.attribute_data(), user=request.user)
+            return
+        attribute = attribute_create(**form.attribute_data(), user=request.user)
+        # The admin goes on with `obj` (its log entry, its "Save and continue" link).
+        for field in Attribute._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(attribute, field.attname))
+        obj._state.adding = False
 
 
 @admin.register(Claim)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +30,7 @@ from claims.models import (
 from claims.selectors import claim_value, date_value
 from claims.services import (
     QUOTE_NOT_IN_SOURCE,
+    attribute_update,
     claimed_on_columns,
     claims_reanchor,
     contradiction_flag,
@@ -40,6 +41,7 @@ from claims.services import (
     quote_columns,
     value_columns,
 )
+from claims.services.attributes import RULE_FIELDS, attribute_groups
 from kb.models import KEY_PATTERN, DatePrecision, Entity, EntityAlias
 from kb.services import unique_aliases
 from sources.models import GRADES, Publisher, Source
@@ -63,9 +65,6 @@ UNKNOWN_ATTRIBUTE = 'unknown attribute "{ref}"'
 BAD_GRADE = 'unknown reliability grade "{value}": use one of A, B, C, D, E, F'
 BAD_CHOICE = 'unknown value "{value}": use one of {choices}'
 BAD_CREDIBILITY = "credibility must be a whole number from 1 to 6"
-VALUE_TYPE_CHANGE = (
-    'cannot change the value type from "{old}" to "{new}": claims of this attribute exist'
-)
 KEPT_RANK = 'kept "{rank}" (the bundle says "{wanted}"), set by the decision on contradiction #{id}'
 ALREADY_HOLDS_DATA = (
     "The database already holds data; {what} was not imported, and nothing was changed."
@@ -977,45 +976,44 @@ class _Writer:
         )
 
     def _attributes(self) -> None:
+        """New attributes are created; a changed one goes through attribute_update, which moves
+        the claims this bundle does not carry (it rewrites the others) or refuses the change."""
         rows = [{"code": row["code"], "fields": _row_fields(row)} for row in self.plan.attributes]
-        before = {
-            a.code: a for a in Attribute.objects.filter(code__in=[row["code"] for row in rows])
-        }
+        existing = Attribute.objects.in_bulk([row["code"] for row in rows], field_name="code")
+        carried = {row["key"] for row in self.plan.claims}
         for row in rows:
-            old = before.get(row["code"])
-            new_type = row["fields"]["value_type"]
-            if old and old.value_type != new_type and old.claims.exists():
+            attribute = existing.get(row["code"])
+            if attribute is None:
+                continue
+            changed = {
+                name for name, value in row["fields"].items() if getattr(attribute, name) != value
+            }
+            if not changed:
+                self.report.unchanged["attributes"] += 1
+                continue
+            try:
+                attribute_update(
+                    attribute=attribute,
+                    data=row["fields"],
+                    user=self.user,
+                    skip_keys=carried,
+                    recheck=False,
+                )
+            except ValidationError as error:
+                place = row_place(self.plan.attributes, row["code"])
                 raise BundleInvalid(
                     [
-                        Problem(
-                            f"{row_place(self.plan.attributes, row['code'])}.value_type",
-                            VALUE_TYPE_CHANGE.format(old=old.value_type, new=new_type),
-                        )
+                        Problem(place if field == NON_FIELD_ERRORS else f"{place}.{field}", message)
+                        for field, messages in error.message_dict.items()
+                        for message in messages
                     ]
-                )
-        self.attributes, _ = self._upsert(Attribute, "attributes", rows, key_field="code")
-        # New conflict rules change which claims of the attribute conflict.
-        self.reruled = {
-            code
-            for code, old in before.items()
-            if (old.single_valued, old.time_varying, old.choices)
-            != (
-                self.attributes[code].single_valued,
-                self.attributes[code].time_varying,
-                self.attributes[code].choices,
-            )
-        }
-        # A new tolerance moves the intervals of claims this bundle does not carry.
-        self.retuned = {
-            code
-            for code, old in before.items()
-            if (old.tolerance, old.approx_tolerance, old.unit)
-            != (
-                self.attributes[code].tolerance,
-                self.attributes[code].approx_tolerance,
-                self.attributes[code].unit,
-            )
-        }
+                ) from error
+            self.report.updated["attributes"] += 1
+            if changed & set(RULE_FIELDS):
+                self.groups |= attribute_groups(attribute=attribute)
+        new = [row for row in rows if row["code"] not in existing]
+        self.attributes, _ = self._upsert(Attribute, "attributes", new, key_field="code")
+        self.attributes.update(existing)
 
     def _attribute(self, code: str) -> Attribute:
         if code not in self.attributes:
@@ -1072,11 +1070,6 @@ class _Writer:
         for key in self.retexted:
             claims_reanchor(source=self.sources[key], user=self.user, skip_keys=bundle_keys)
         self.groups |= {(c.subject_id, c.attribute_id) for c in self.written[Claim]}
-        if self.retuned:
-            self._recompute_intervals(self.retuned, {row["key"] for row in rows})
-        if self.retuned or self.reruled:
-            affected = Claim.objects.filter(attribute__code__in=self.retuned | self.reruled)
-            self.groups |= set(affected.values_list("subject_id", "attribute_id").distinct())
 
     def _keep_decided_ranks(self, rows: list[dict]) -> None:
         """An editor's decision outranks the bundle: such a rank is left as it is, and said."""
@@ -1133,25 +1126,6 @@ class _Writer:
             user=self.user,
             progress=self.progress,
         )
-
-    def _recompute_intervals(self, codes: set[str], done: set[str]) -> None:
-        changed = []
-        claims = Claim.objects.filter(attribute__code__in=codes).select_related("attribute")
-        for claim in claims.iterator(chunk_size=BATCH):
-            if claim.key in done:
-                continue
-            columns = value_columns(attribute=claim.attribute, value=claim_value(claim))
-            claim.low, claim.high = columns["low"], columns["high"]
-            changed.append(claim)
-        if changed:
-            bulk_update_with_history(
-                changed,
-                Claim,
-                ["low", "high"],
-                batch_size=BATCH,
-                default_user=self.user,
-                default_change_reason=CHANGE_REASON,
-            )
 
 
 def row_place(rows: list[dict], code: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from claims.services.attributes import (  # noqa: F401
     attribute_create,
+    attribute_update,
 )
 from claims.services.claims import (  # noqa: F401
     claim_create,
