@@ -32,9 +32,9 @@ def demo(demo_bundle, editor):
 
 def page_facts(client, entity: Entity) -> dict:
     """{attribute code: (best values shown, contested)} as the entity page shows them."""
-    html = client.get(reverse("entity", args=[entity.pk])).content.decode()
+    page = client.get(reverse("entity", args=[entity.pk])).content.decode()
     facts = {}
-    for code, row in re.findall(r'id="attribute-([\w]+)">(.*?)</tr>', html, re.S):
+    for code, row in re.findall(r'id="attribute-([\w]+)">(.*?)</tr>', page, re.S):
         best_cell = row.split("<td>")[1].split("</td>")[0]
         shown = re.findall(r'<span class="value">(.*?)</span>', best_cell)
         facts[code] = ([html.unescape(v) for v in shown], 'badge warn">contested' in best_cell)
