@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from claims.api_selectors import claim_list
 from claims.display import value_display
 from claims.models import (
     NUMERIC_TYPES,
@@ -30,6 +29,7 @@ from claims.models import (
     Rank,
     ValueType,
 )
+from claims.selectors import claim_list
 from kb.models import Entity
 from sources.models import GRADES
 

@@ -1,4 +1,5 @@
-"""FilterSets: the editors' queue of contradictions."""
+"""FilterSets: the API's attributes, claims, entity facts and contradictions, and the editors'
+queue of contradictions."""
 
 from __future__ import annotations
 
@@ -8,9 +9,199 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from claims.models import Attribute, ContradictionClaim
+from claims.models import (
+    Attribute,
+    Claim,
+    Contradiction,
+    ContradictionClaim,
+    ContradictionStatus,
+    Outcome,
+    Rank,
+    ValueType,
+)
+from claims.selectors import claim_search, claims_held_on, in_open_contradiction
+from kb.filters import (
+    APIFilterSet,
+    PartialDateFilter,
+    PeriodOverlapFilter,
+    SearchFilter,
+    StrictBooleanFilter,
+)
 from kb.models import EntityKind
-from sources.models import SourceKind
+from sources.filters import grades_at_least, reliability_in
+from sources.models import Reliability, SourceKind
+
+CREDIBILITY_CHOICES = [(str(grade), str(grade)) for grade in range(1, 7)]
+
+
+class AttributeFilter(APIFilterSet):
+    value_type = django_filters.ChoiceFilter(
+        field_name="value_type", lookup_expr="exact", choices=ValueType.choices,
+        help_text="The attribute's value type.",
+    )  # fmt: skip
+    code = django_filters.CharFilter(
+        field_name="code", lookup_expr="exact", help_text="The attribute's code, exactly."
+    )
+
+    class Meta:
+        model = Attribute
+        fields = ("value_type", "code")
+
+
+class ClaimTrustFilter(APIFilterSet):
+    """The time and trust filters, shared by the claims list and an entity's facts."""
+
+    as_of = PartialDateFilter(
+        method="filter_as_of",
+        help_text="What the knowledge base holds true on this date, by valid time (2024, "
+        "2024-11 or 2024-11-05: at some day of it). A claim of a time-varying attribute holds "
+        "over its valid period, else over the period of its claimed_on date, else always; a "
+        "claim of any other attribute holds over its valid period when it states one, else "
+        "always. When the claims were made does not matter: add claimed_before for that.",
+    )
+    min_reliability = django_filters.ChoiceFilter(
+        choices=Reliability.choices, method="filter_min_reliability",
+        help_text="Claims whose source is graded this or better (the grade in force): B keeps "
+        "sources graded A and B.",
+    )  # fmt: skip
+    min_credibility = django_filters.TypedChoiceFilter(
+        field_name="credibility", lookup_expr="lte", choices=CREDIBILITY_CHOICES, coerce=int,
+        help_text="Claims of this credibility or better (Admiralty scale, 1 confirmed ... 6 "
+        "cannot be judged): 2 keeps 1 and 2.",
+    )  # fmt: skip
+    attribute = django_filters.CharFilter(
+        field_name="attribute__code", lookup_expr="exact", help_text="The attribute's code."
+    )
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset.filter(claims_held_on(value.start, value.end))
+
+    def filter_min_reliability(self, queryset, name, value):
+        return queryset.filter(reliability_in(grades_at_least(value), prefix="source__"))
+
+
+class EntityFactsFilter(ClaimTrustFilter):
+    class Meta:
+        model = Claim
+        fields = ("as_of", "min_reliability", "min_credibility", "attribute")
+
+
+class ClaimFilter(ClaimTrustFilter):
+    subject = django_filters.NumberFilter(
+        field_name="subject_id", lookup_expr="exact", help_text="The subject entity's id."
+    )
+    subject_key = django_filters.CharFilter(
+        field_name="subject__key", lookup_expr="exact", help_text="The subject entity's key."
+    )
+    source = django_filters.NumberFilter(
+        field_name="source_id", lookup_expr="exact", help_text="The source's id."
+    )
+    source_key = django_filters.CharFilter(
+        field_name="source__key", lookup_expr="exact", help_text="The source's key."
+    )
+    key = django_filters.CharFilter(
+        field_name="key", lookup_expr="exact", help_text="The claim's key, exactly."
+    )
+    rank = django_filters.ChoiceFilter(
+        field_name="rank", lookup_expr="exact", choices=Rank.choices,
+        help_text="preferred, normal or deprecated.",
+    )  # fmt: skip
+    claimed_after = PartialDateFilter(
+        field_name="claimed_on", lookup_expr="gte",
+        help_text="Claimed on or after this date (2024, 2024-11 or 2024-11-05: from its first day).",
+    )  # fmt: skip
+    claimed_before = PartialDateFilter(
+        field_name="claimed_on", lookup_expr="lte",
+        help_text="Claimed on or before this date (2024, 2024-11 or 2024-11-05: to its last day).",
+    )  # fmt: skip
+    valid_at = PeriodOverlapFilter(
+        start_field="valid_start", end_field="valid_end",
+        help_text="Claims whose stated valid period includes this date (2024, 2024-11 or "
+        "2024-11-05: some day of it); an open end is open, and a claim that states no period "
+        "is valid at any date. See as_of for SPEC section 3's reading of claims without one.",
+    )  # fmt: skip
+    in_contradiction = StrictBooleanFilter(
+        method="filter_in_contradiction",
+        help_text="true: only claims in an open contradiction; false: only claims in none.",
+    )
+    q = SearchFilter(
+        method="filter_q",
+        help_text="Words, every one of which is in the quote, the source's title or the "
+        "subject's name or an alias (English full-text search with stemming on PostgreSQL, "
+        "case-insensitive substrings on SQLite). At most 8 words.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = (
+            "subject", "subject_key", "attribute", "source", "source_key", "key", "rank",
+            "claimed_after", "claimed_before", "valid_at", "as_of", "in_contradiction",
+            "min_reliability", "min_credibility", "q",
+        )  # fmt: skip
+
+    def filter_in_contradiction(self, queryset, name, value):
+        return (
+            queryset.filter(in_open_contradiction())
+            if value
+            else queryset.exclude(in_open_contradiction())
+        )
+
+    def filter_q(self, queryset, name, value):
+        return claim_search(queryset, value)
+
+
+WITHDRAWN_CHOICES = [
+    ("false", "false: current contradictions only (the default)"),
+    ("true", "true: withdrawn ones only"),
+    ("any", "any: both"),
+]
+
+
+class ContradictionFilter(APIFilterSet):
+    status = django_filters.ChoiceFilter(
+        field_name="status", lookup_expr="exact", choices=ContradictionStatus.choices,
+        help_text="open, resolved or dismissed.",
+    )  # fmt: skip
+    subject = django_filters.NumberFilter(
+        field_name="subject_id", lookup_expr="exact", help_text="The subject entity's id."
+    )
+    subject_key = django_filters.CharFilter(
+        field_name="subject__key", lookup_expr="exact", help_text="The subject entity's key."
+    )
+    attribute = django_filters.CharFilter(
+        field_name="attribute__code", lookup_expr="exact", help_text="The attribute's code."
+    )
+    outcome = django_filters.ChoiceFilter(
+        field_name="outcome", lookup_expr="exact", choices=Outcome.choices,
+        help_text="The editor's decision.",
+    )  # fmt: skip
+    withdrawn = django_filters.ChoiceFilter(
+        choices=WITHDRAWN_CHOICES, method="filter_withdrawn",
+        help_text="Contradictions whose claims no longer conflict are withdrawn: kept on "
+        "record, no longer listed. false (the default) lists current ones, true withdrawn ones, "
+        "any both.",
+    )  # fmt: skip
+
+    class Meta:
+        model = Contradiction
+        fields = ("status", "subject", "subject_key", "attribute", "outcome", "withdrawn")
+
+    def filter_queryset(self, queryset):
+        # Without the parameter, the default: current contradictions only.
+        if not self.form.cleaned_data.get("withdrawn"):
+            queryset = queryset.filter(withdrawn_at__isnull=True)
+        return super().filter_queryset(queryset)
+
+    def filter_withdrawn(self, queryset, name, value):
+        if value == "true":
+            return queryset.filter(withdrawn_at__isnull=False)
+        if value == "false":
+            return queryset.filter(withdrawn_at__isnull=True)
+        return queryset
+
+
+# The editors' queue.
+
 
 AGES = [
     ("1", "today"),

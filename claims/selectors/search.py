@@ -1,101 +1,15 @@
-"""Reads for the API: claims, contradictions with their positions, entity facts, search."""
+"""Full-text search over claims: every word in the quote, the source's title, or the subject's
+name or an alias (English full text on PostgreSQL, substrings elsewhere)."""
 
 from __future__ import annotations
-
-import json
 
 from django.db import connection, models
 from django.db.models import Func, Q, Value
 
-from claims.display import value_display
-from claims.models import (
-    Attribute,
-    Claim,
-    Contradiction,
-    ContradictionClaim,
-    ContradictionStatus,
-)
-from claims.selectors import Position
+from claims.models import Claim
 from kb.filters import search_terms, uses_postgres
 from kb.models import Entity, EntityAlias
 from sources.models import Source
-
-# Columns a claim row does not need for the API and that may be long: the source's full text
-# above all. (Deferring more costs more in building the rows than it saves in reading them.)
-_DEFERRED = ("notes", "source__text", "source__notes")
-
-
-class _IdList(models.Field):
-    """A list of ids from an array (PostgreSQL) or a JSON text (SQLite)."""
-
-    def from_db_value(self, value, expression, connection):
-        if value is None:
-            return []
-        if isinstance(value, str):
-            return json.loads(value)
-        return list(value)
-
-
-class OpenContradictionIds(Func):
-    """The ids of the open, current contradictions a claim stands in, ascending, as a list:
-    a correlated subquery on the membership index, so a page of claims stays one query."""
-
-    output_field = _IdList()
-
-    def __init__(self, claim_id="id"):
-        super().__init__(models.F(claim_id))
-
-    def _inner(self, compiler, connection):
-        claim_id, params = compiler.compile(self.source_expressions[0])
-        quote = connection.ops.quote_name
-        membership = quote(ContradictionClaim._meta.db_table)
-        contradiction = quote(Contradiction._meta.db_table)
-        sql = (
-            f"SELECT api_m.contradiction_id FROM {membership} api_m "
-            f"INNER JOIN {contradiction} api_c ON api_c.id = api_m.contradiction_id "
-            f"WHERE api_m.claim_id = {claim_id} AND api_c.status = %s "
-            f"AND api_c.withdrawn_at IS NULL ORDER BY api_m.contradiction_id"
-        )
-        return sql, [*params, ContradictionStatus.OPEN.value]
-
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = self._inner(compiler, connection)
-        return f"(SELECT json_group_array(contradiction_id) FROM ({sql}))", params
-
-    def as_postgresql(self, compiler, connection, **extra):
-        sql, params = self._inner(compiler, connection)
-        return f"ARRAY({sql})", params
-
-
-def claim_list():
-    """Claims with subject, attribute, source, publisher and entity value joined and the ids
-    of their open contradictions: one query per page."""
-    return (
-        Claim.objects.select_related("subject", "attribute", "source__publisher", "entity_value")
-        .defer(*_DEFERRED)
-        .annotate(open_contradiction_ids=OpenContradictionIds())
-    )
-
-
-def claims_held_on(start, end) -> Q:
-    """Claims whose value held at some day of [start, end] by valid time (SPEC section 3).
-
-    For a time-varying attribute, a claim holds over its valid period, else over the period
-    of its claimed_on date, else always. For the others the value is timeless: a claim holds
-    over its valid period when it states one, else always.
-    """
-
-    def overlaps(start_column: str, end_column: str) -> Q:
-        return (Q(**{f"{start_column}__isnull": True}) | Q(**{f"{start_column}__lte": end})) & (
-            Q(**{f"{end_column}__isnull": True}) | Q(**{f"{end_column}__gte": start})
-        )
-
-    time_varying = Q(attribute__time_varying=True) & (
-        Q(period_known=False) | overlaps("period_start", "period_end")
-    )
-    timeless = Q(attribute__time_varying=False) & overlaps("valid_start", "valid_end")
-    return time_varying | timeless
-
 
 # A word is rare when it is in at most this many quotes and names at most this many sources
 # and entities: then its claims are gathered first (ClaimsMatching), else walked in order.
@@ -221,58 +135,3 @@ def claim_search(queryset, text: str):
             | Q(subject_id__in=aliases)
         )
     return queryset
-
-
-def in_open_contradiction() -> models.Exists:
-    """Whether a claim stands in an open, current contradiction (for filters)."""
-    return models.Exists(
-        ContradictionClaim.objects.filter(
-            claim_id=models.OuterRef("pk"),
-            contradiction__status=ContradictionStatus.OPEN,
-            contradiction__withdrawn_at__isnull=True,
-        )
-    )
-
-
-# Attributes and contradictions.
-
-
-def attribute_list():
-    """Every attribute: one query per page."""
-    return Attribute.objects.all()
-
-
-def contradiction_list():
-    """Contradictions with subject and attribute joined (positions: attach_positions)."""
-    return Contradiction.objects.select_related("subject", "attribute")
-
-
-def attach_positions(contradictions) -> None:
-    """Set `api_positions` on each contradiction: its positions in order, each with its
-    display and its claims (as claim_list gives them), ordered by value. One query."""
-    by_id = {contradiction.pk: contradiction for contradiction in contradictions}
-    for contradiction in by_id.values():
-        contradiction.api_positions = []
-    if not by_id:
-        return
-    memberships = (
-        ContradictionClaim.objects.filter(contradiction_id__in=list(by_id))
-        .select_related(
-            "claim__subject", "claim__attribute", "claim__source__publisher", "claim__entity_value"
-        )
-        .defer(*(f"claim__{name}" for name in _DEFERRED))
-        .annotate(open_contradiction_ids=OpenContradictionIds("claim_id"))
-        .order_by("contradiction_id", "position", "claim__low", "claim__date_low", "claim__id")
-    )
-    current: dict[tuple[int, int], Position] = {}
-    for membership in memberships:
-        claim = membership.claim
-        claim.open_contradiction_ids = membership.open_contradiction_ids
-        key = (membership.contradiction_id, membership.position)
-        position = current.get(key)
-        if position is None:
-            position = current[key] = Position(
-                index=membership.position, display=value_display(claim), claims=[]
-            )
-            by_id[membership.contradiction_id].api_positions.append(position)
-        position.claims.append(claim)

@@ -6,10 +6,10 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from claims.api import AttributeViewSet, ClaimViewSet, ContradictionViewSet, EntityFactsViewSet
+from claims.viewsets import AttributeViewSet, ClaimViewSet, ContradictionViewSet, EntityFactsViewSet
 from kb.api.errors import not_found
 from kb.viewsets import EntityViewSet
-from sources.api import SourceViewSet
+from sources.viewsets import SourceViewSet
 
 router = DefaultRouter()
 router.register("sources", SourceViewSet, basename="source")

@@ -338,7 +338,7 @@ def test_a_claim_detail_costs_two_queries(api, demo, django_assert_max_num_queri
 
 
 def test_the_written_out_representation_matches_the_declared_fields(small):
-    from claims.api_selectors import claim_list
+    from claims.selectors import claim_list
     from claims.serializers import ClaimSerializer
 
     serializer = ClaimSerializer()

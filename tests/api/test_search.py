@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from claims import api_selectors
-from claims.api_selectors import claim_list, claim_search
+from claims.selectors import claim_list, claim_search
+from claims.selectors import search as api_selectors
 from tests.api.conftest import keys
 
 pytestmark = pytest.mark.django_db

@@ -6,15 +6,15 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.exceptions import ValidationError
 
-from claims.api_filters import AttributeFilter, ClaimFilter, ContradictionFilter, EntityFactsFilter
-from claims.api_selectors import (
+from claims.facts import entity_facts
+from claims.filters import AttributeFilter, ClaimFilter, ContradictionFilter, EntityFactsFilter
+from claims.models import Attribute, Claim, Contradiction
+from claims.selectors import (
     attach_positions,
     attribute_list,
     claim_list,
     contradiction_list,
 )
-from claims.facts import entity_facts
-from claims.models import Attribute, Claim, Contradiction
 from claims.serializers import (
     AttributeSerializer,
     ClaimSerializer,

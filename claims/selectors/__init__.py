@@ -1,0 +1,61 @@
+"""Reads, by noun: claims, contradictions, search, attributes and the candidates page. Every
+public name is given here too, so `from claims.selectors import ...` finds it."""
+
+from __future__ import annotations
+
+# claims/bundles.py reads a claim's value from here; the helpers live in claims/display.py.
+from claims.display import claim_value, claim_value_display, date_value
+from claims.selectors.attributes import attribute_list, attributes_by_value_type
+from claims.selectors.candidates import (
+    CandidateRow,
+    SourceCandidates,
+    candidate_claim_key,
+    source_candidates,
+    unused_claim_key,
+)
+from claims.selectors.claims import (
+    OpenContradictionIds,
+    claim_conflicts,
+    claim_list,
+    claims_held_on,
+    claims_of_source,
+    entities_with_claim_totals,
+    in_open_contradiction,
+)
+from claims.selectors.contradictions import (
+    Position,
+    attach_positions,
+    contradiction_history,
+    contradiction_list,
+    contradiction_positions,
+    contradiction_queue,
+)
+from claims.selectors.search import claim_search, rare_words
+
+__all__ = [
+    "CandidateRow",
+    "OpenContradictionIds",
+    "Position",
+    "SourceCandidates",
+    "attach_positions",
+    "attribute_list",
+    "attributes_by_value_type",
+    "candidate_claim_key",
+    "claim_conflicts",
+    "claim_list",
+    "claim_search",
+    "claim_value",
+    "claim_value_display",
+    "claims_held_on",
+    "claims_of_source",
+    "contradiction_history",
+    "contradiction_list",
+    "contradiction_positions",
+    "contradiction_queue",
+    "date_value",
+    "entities_with_claim_totals",
+    "in_open_contradiction",
+    "rare_words",
+    "source_candidates",
+    "unused_claim_key",
+]
