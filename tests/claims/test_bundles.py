@@ -243,18 +243,24 @@ BAD_CASES = [
         'sources[0].reliability: unknown reliability grade "G"',
     ),
     (lambda b: b["claims"][0].update(credibility=7), "claims[0].credibility: credibility must be"),
-    (lambda b: b["claims"][0].update(key="bad key!"), "claims[0].key: a key may contain only"),
+    (
+        lambda b: b["claims"][0].update(key="bad key!"),
+        "claims[0].key: \"bad key!\" is not a key (letters, digits, '-', '_' and '.' only)",
+    ),
     (
         lambda b: b["claims"][1].update(key="wh-callao-180m"),
         'claims[1].key: the key "wh-callao-180m" is used twice',
     ),
-    (lambda b: b["entities"][1].update(kind="planet"), 'entities[1].kind: unknown value "planet"'),
+    (
+        lambda b: b["entities"][1].update(kind="planet"),
+        'entities[1].kind: unknown kind "planet": use one of base, agreement',
+    ),
     (lambda b: b.update(format="kb-bundle/2"), 'format: expected "kb-bundle/1"'),
     (
         lambda b: b.update(publishers=[{"name": "The White House", "default_reliability": "G"}]),
         'publishers[0].default_reliability: unknown reliability grade "G"',
     ),
-    (lambda b: b["claims"][0].update(quote=""), "claims[0].quote: is required"),
+    (lambda b: b["claims"][0].update(quote=""), "claims[0].quote: must not be empty"),
     (
         lambda b: b["claims"][0]["value"].update(qualifier="range", max="1"),
         "claims[0].value.max: the max of a range must not be below its amount",

@@ -1,0 +1,507 @@
+"""Reading a kb-bundle/1 document: the schema checks its structure, this module its meaning
+(dates, URLs, typed values, references against the bundle and the database), every problem
+with its place; nothing is written.
+
+It runs to about 500 lines because the readers of the sections share one list of problems and
+one resolver of references (_References); what they no longer check is in schema.py."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from claims import values
+from claims.bundles.schema import (
+    MESSAGES,
+    SECTIONS,
+    VALUE,
+    BundleInvalid,
+    Problem,
+    bundle_check,
+    item_check,
+)
+from claims.models import NUMERIC_TYPES, Attribute, Claim, Rank, ValueType
+from claims.services import empty_value_columns, period_columns, value_columns
+from kb.models import DatePrecision, Entity, EntityAlias
+from sources.models import Source
+from sources.services import text_digest
+
+DUPLICATE_KEY = 'the key "{key}" is used twice in this bundle (first at {first})'
+UNKNOWN_SOURCE = 'unknown source "{ref}"'
+UNKNOWN_ENTITY = 'unknown entity "{ref}"'
+AMBIGUOUS_ENTITY = '"{ref}" names more than one entity: {keys}'
+UNKNOWN_ATTRIBUTE = 'unknown attribute "{ref}"'
+UNKNOWN_CLAIM = 'unknown claim "{ref}"'
+NOT_IN_VALUE = "not part of a {value_type} value (expected {expected})"
+
+# The value fields each value type takes (the schema knows every value field; this, which
+# of them fit the attribute's type).
+VALUE_FIELDS = {
+    ValueType.MONEY: {"amount", "currency", "qualifier", "max"},
+    ValueType.QUANTITY: {"amount", "unit", "qualifier", "max"},
+    ValueType.COUNT: {"amount", "unit", "qualifier", "max"},
+    ValueType.DATE: {"date"},
+    ValueType.ENTITY: {"entity"},
+    ValueType.BOOLEAN: {"boolean"},
+    ValueType.TEXT: {"text"},
+}
+
+
+def bundle_parse(text: str) -> dict:
+    """The bundle as a dict; raises BundleInvalid with the line and column of bad JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BundleInvalid(
+            [Problem(f"line {error.lineno}, column {error.colno}", f"not valid JSON: {error.msg}")]
+        ) from error
+
+
+class NoProgress:
+    """The progress reporter's interface: told the total of a step, then each advance."""
+
+    def start(self, total: int, desc: str) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Plan:
+    """The rows a bundle asks for, section by section, each with its `_place`."""
+
+    publishers: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    entities: list[dict] = field(default_factory=list)
+    attributes: list[dict] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+    flags: list[dict] = field(default_factory=list)
+
+
+def bundle_read(bundle, progress: NoProgress) -> Plan:
+    """The bundle read into the rows to write; raises BundleInvalid listing every problem of
+    structure and of meaning with its place. Reads the database, writes nothing."""
+    return _Reader(bundle, progress).read()
+
+
+class _Reader:
+    def __init__(self, bundle, progress: NoProgress):
+        self.bundle, self.progress = bundle, progress
+        self.problems: list[Problem] = []
+
+    def problem(self, place: str, message: str) -> None:
+        self.problems.append(Problem(place, message))
+
+    def read(self) -> Plan:
+        checked = bundle_check(self.bundle)
+        self.problems += checked.problems
+        if not isinstance(self.bundle, dict):
+            raise BundleInvalid(self.problems)
+        self.sections = {
+            name: [] if name in checked.broken else self.bundle.get(name, []) for name in SECTIONS
+        }
+        plan = Plan()
+        plan.publishers = self._each("publishers", self._publisher)
+        plan.sources = self._each("sources", self._source)
+        plan.entities = self._each("entities", self._entity)
+        plan.attributes = self._each("attributes", self._attribute)
+        self._check_unique(plan.publishers, "name")
+        self._check_unique(plan.sources, "key")
+        self._check_unique(plan.entities, "key")
+        self._check_unique(plan.attributes, "code")
+
+        self.refs = _References(plan)
+        self._check_derived_from(plan)
+        plan.claims = self._each("claims", self._claim)
+        self._check_unique(plan.claims, "key")
+        self.claim_targets = {
+            row["key"]: (row.get("subject"), row.get("attribute")) for row in plan.claims
+        }
+        plan.flags = self._each("flags", self._flag)
+        self._check_unique(plan.flags, "key")
+        if self.problems:
+            raise BundleInvalid(self.problems)
+        return plan
+
+    def _each(self, section: str, read) -> list[dict]:
+        items = self.sections[section]
+        rows = []
+        self.progress.start(len(items), f"reading {section}")
+        for index, item in enumerate(items):
+            if index % 1000 == 999:
+                self.progress.advance(1000)
+            checked = item_check(item, section, index)
+            self.problems += checked.problems
+            if not isinstance(item, dict):
+                continue
+            place = f"{section}[{index}]"
+            row = read(_Item(self, item, place, checked.broken))
+            row["_place"] = place
+            rows.append(row)
+        self.progress.advance(len(items) % 1000)
+        self.progress.close()
+        return rows
+
+    def _check_unique(self, rows: list[dict], name: str) -> None:
+        first: dict[str, str] = {}
+        for row in rows:
+            key = row.get(name)
+            if key in first:
+                self.problem(
+                    f"{row['_place']}.{name}", DUPLICATE_KEY.format(key=key, first=first[key])
+                )
+            elif key:
+                first[key] = row["_place"]
+
+    # One reader per section; each returns the row to write.
+
+    def _publisher(self, item: _Item) -> dict:
+        return {
+            "name": item.text("name").strip(),
+            "url": item.url("url"),
+            "default_reliability": item.text("default_reliability"),
+            "notes": item.text("notes"),
+        }
+
+    def _source(self, item: _Item) -> dict:
+        published_on = item.date("published_on")
+        text = item.text("text")
+        return {
+            "key": item.text("key"),
+            "title": item.text("title"),
+            "url": item.url("url"),
+            "publisher": item.text("publisher"),
+            "author": item.text("author"),
+            "published_on": published_on.date if published_on else None,
+            "published_on_precision": published_on.precision if published_on else DatePrecision.DAY,
+            "kind": item.text("kind"),
+            "reliability": item.text("reliability"),
+            "language": item.text("language") or "en",
+            "text": text,
+            "text_sha256": text_digest(text),
+            "notes": item.text("notes"),
+            "derived_from": item.text("derived_from"),
+        }
+
+    def _entity(self, item: _Item) -> dict:
+        return {
+            "key": item.text("key"),
+            "kind": item.text("kind"),
+            "name": item.text("name"),
+            "aliases": item.get("aliases", []),
+            "description": item.text("description"),
+            "country": item.text("country"),
+            "wikidata": item.text("wikidata"),
+        }
+
+    def _attribute(self, item: _Item) -> dict:
+        value_type = item.text("value_type")
+        choices = item.get("choices")
+        if choices is not None and value_type and value_type != ValueType.TEXT:
+            item.fail("choices", "only text attributes have choices")
+        approx_tolerance = item.decimal("approx_tolerance", default=Decimal("0.10"))
+        if approx_tolerance is not None and not (0 <= approx_tolerance < 1):
+            item.fail("approx_tolerance", "must be at least 0 and below 1")
+        tolerance = item.decimal("tolerance", default=Decimal("0"))
+        if tolerance is not None and tolerance < 0:
+            item.fail("tolerance", "must not be negative")
+        return {
+            "code": item.text("code"),
+            "label": item.text("label"),
+            "value_type": value_type,
+            "single_valued": item.get("single_valued", True),
+            "time_varying": item.get("time_varying", False),
+            "tolerance": tolerance,
+            "approx_tolerance": approx_tolerance,
+            "unit": item.text("unit"),
+            "choices": choices,
+            "description": item.text("description"),
+        }
+
+    def _check_derived_from(self, plan: Plan) -> None:
+        for row in plan.sources:
+            ref = row["derived_from"]
+            if not ref:
+                continue
+            if ref == row["key"]:
+                self.problem(f"{row['_place']}.derived_from", "a source cannot derive from itself")
+            elif not self.refs.has_source(ref):
+                self.problem(f"{row['_place']}.derived_from", UNKNOWN_SOURCE.format(ref=ref))
+
+    def _claim(self, item: _Item) -> dict:
+        row = {
+            "key": item.text("key"),
+            "quote": item.text("quote"),
+            "notes": item.text("notes"),
+            "rank": item.text("rank") or Rank.NORMAL,
+            "value_as_written": item.text("value_as_written"),
+            "credibility": item.get("credibility"),
+        }
+        source_key = item.text("source")
+        if source_key and not self.refs.has_source(source_key):
+            item.fail("source", UNKNOWN_SOURCE.format(ref=source_key))
+            source_key = None
+        row["source"] = source_key
+        row["subject"] = self._entity_ref(item, "subject", item.text("subject"))
+        code = item.text("attribute")
+        if code and code not in self.refs.attributes:
+            item.fail("attribute", UNKNOWN_ATTRIBUTE.format(ref=code))
+        attribute = self.refs.attributes.get(code)
+        row["attribute"] = code
+
+        try:
+            row.update(
+                period_columns(valid_from=item.date("valid_from"), valid_to=item.date("valid_to"))
+            )
+        except ValidationError:
+            item.fail("valid_to", "the valid period ends before it starts")
+        row["claimed_on_value"] = item.date("claimed_on")
+        if attribute is not None and item.get("value") is not None:
+            row.update(self._value(item, attribute, row))
+        return row
+
+    def _flag(self, item: _Item) -> dict:
+        """A hand flag (an extension of kb-bundle/1): claims an analyst marks as disagreeing."""
+        keys = item.get("claims", [])
+        if len(set(keys)) < 2:
+            item.fail("claims", "a flag needs at least two different claims")
+        targets = set()
+        for index, key in enumerate(keys):
+            target = self.claim_targets.get(key) or self.refs.claim_target(key)
+            if target is None:
+                item.fail(f"claims[{index}]", UNKNOWN_CLAIM.format(ref=key))
+            else:
+                targets.add(target)
+        if len(targets) > 1:
+            item.fail("claims", "the claims of a flag must share their subject and attribute")
+        return {"key": item.text("key"), "claims": keys, "note": item.text("note")}
+
+    def _entity_ref(self, item: _Item, name: str, ref: str) -> str | None:
+        if not ref:
+            return None
+        keys = self.refs.entity_keys(ref)
+        if not keys:
+            item.fail(name, UNKNOWN_ENTITY.format(ref=ref))
+            return None
+        if len(keys) > 1:
+            item.fail(name, AMBIGUOUS_ENTITY.format(ref=ref, keys=", ".join(sorted(keys))))
+            return None
+        return next(iter(keys))
+
+    # Values: a wording read by the value parser, or a structured value of the attribute's type.
+
+    def _value(self, item: _Item, attribute: Attribute, row: dict) -> dict:
+        raw = item.get("value")
+        value_type = attribute.value_type
+        try:
+            if isinstance(raw, str):
+                if not row["value_as_written"]:
+                    row["value_as_written"] = raw.strip()[:500]
+                if value_type == ValueType.ENTITY:
+                    return self._entity_value(item, "value", raw)
+                value = values.parse_value(raw, value_type, unit=attribute.unit or None)
+            else:
+                value = self._structured_value(item, attribute, raw)
+                if value_type == ValueType.ENTITY:
+                    return self._entity_value(item, "value.entity", value)
+        except values.ValueParseError as error:
+            item.fail("value", str(error))
+            return {}
+        except _Failed:
+            return {}
+        try:
+            return value_columns(attribute=attribute, value=value)
+        except ValidationError as error:
+            item.fail("value", "; ".join(error.messages))
+            return {}
+
+    def _entity_value(self, item: _Item, place: str, ref: str) -> dict:
+        key = self._entity_ref(item, place, ref)
+        return {**empty_value_columns(), "entity_value_key": key} if key else {}
+
+    def _structured_value(self, item: _Item, attribute: Attribute, raw: dict):
+        value_type = attribute.value_type
+        expected = VALUE_FIELDS[value_type]
+        # Fields no value has are the schema's to report; these belong to other types.
+        misplaced = sorted(set(raw) & set(VALUE["properties"]) - expected)
+        if misplaced:
+            item.fail(
+                f"value.{misplaced[0]}",
+                NOT_IN_VALUE.format(value_type=value_type, expected=", ".join(sorted(expected))),
+            )
+            raise _Failed
+        if value_type in NUMERIC_TYPES:
+            return self._numeric_value(item, value_type, raw, attribute)
+        (name,) = expected
+        if name not in raw:
+            item.fail("value", MESSAGES["required"].format(name=name))
+            raise _Failed
+        if value_type == ValueType.DATE:
+            return values.parse_date(raw[name])
+        if value_type == ValueType.BOOLEAN:
+            return raw[name]
+        return raw[name].strip()
+
+    def _numeric_value(self, item, value_type, raw, attribute) -> values.NumericValue:
+        for name in ("amount", "currency") if value_type == ValueType.MONEY else ("amount",):
+            if raw.get(name) is None:
+                item.fail("value", MESSAGES["required"].format(name=name))
+                raise _Failed
+        amount = _decimal(raw["amount"])
+        qualifier = raw.get("qualifier", values.EXACT)
+        maximum = None
+        if qualifier == values.RANGE:
+            maximum = _decimal(raw.get("max"))
+            if maximum is None:
+                item.fail("value.max", "a range needs a number as its max")
+                raise _Failed
+            if maximum < amount:
+                item.fail("value.max", "the max of a range must not be below its amount")
+                raise _Failed
+        elif raw.get("max") is not None:
+            item.fail("value.max", "only a range has a max")
+            raise _Failed
+        if amount < 0:
+            item.fail("value.amount", "must not be negative")
+            raise _Failed
+        currency = unit = None
+        if value_type == ValueType.MONEY:
+            currency = raw["currency"]
+            if not values.is_currency(currency):
+                item.fail("value.currency", f'unknown currency "{currency}"')
+                raise _Failed
+        else:
+            unit = raw.get("unit") or attribute.unit or None
+            if value_type == ValueType.COUNT and amount != amount.to_integral_value():
+                item.fail("value.amount", "a count must be a whole number")
+                raise _Failed
+        return values.NumericValue(
+            kind=value_type, amount=amount, qualifier=qualifier, max=maximum,
+            currency=currency, unit=unit,
+        )  # fmt: skip
+
+
+class _Failed(Exception):
+    """A problem was recorded; stop reading this value."""
+
+
+def _decimal(raw) -> Decimal | None:
+    if isinstance(raw, bool) or raw is None:
+        return None
+    try:
+        number = Decimal(str(raw).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+class _Item:
+    """One object of a section, its structure checked by the schema: getters read its fields
+    (a field the schema found broken reads as absent) and record problems of meaning."""
+
+    def __init__(self, reader: _Reader, data: dict, place: str, broken: set[str]):
+        self.reader, self.data, self.place, self.broken = reader, data, place, broken
+
+    def fail(self, name: str, message: str) -> None:
+        self.reader.problem(f"{self.place}.{name}", message)
+
+    def get(self, name: str, default=None):
+        value = self.data.get(name)
+        return default if value is None or name in self.broken else value
+
+    def text(self, name: str) -> str:
+        return self.get(name, "")
+
+    def url(self, name: str) -> str:
+        url = self.text(name)
+        if url:
+            try:
+                URLValidator()(url)
+            except ValidationError:
+                self.fail(name, f'"{url}" is not a valid URL')
+        return url
+
+    def date(self, name: str) -> values.DateValue | None:
+        text = self.text(name)
+        if not text:
+            return None
+        try:
+            return values.parse_date(text)
+        except values.ValueParseError as error:
+            self.fail(name, str(error))
+            return None
+
+    def decimal(self, name: str, *, default: Decimal) -> Decimal:
+        """The number, or `default` when absent (or not a number: the schema says so)."""
+        number = _decimal(self.get(name))
+        return default if number is None else number
+
+
+class _References:
+    """Resolves source keys, attribute codes and entity names against bundle and database."""
+
+    def __init__(self, plan: Plan):
+        self.bundle_sources = {row["key"] for row in plan.sources if row["key"]}
+        self.db_sources: dict[str, bool] = {}
+        # Attributes of the bundle override the database's for reading claims; one whose value
+        # type is wrong (and reported) is known, but its claims' values cannot be read.
+        self.attributes: dict[str, Attribute | None] = {a.code: a for a in Attribute.objects.all()}
+        for row in plan.attributes:
+            if row["code"]:
+                fields = {k: v for k, v in row.items() if not k.startswith("_")}
+                self.attributes[row["code"]] = Attribute(**fields) if row["value_type"] else None
+        # Names, aliases and keys, folded, to the keys of the entities they name. Bundle
+        # entities replace their database versions (a renamed entity drops its old name).
+        self.entity_keys_by_key: set[str] = set()
+        self.names: dict[str, set[str]] = defaultdict(set)
+        bundle_keys = {row["key"] for row in plan.entities if row["key"]}
+        id_to_key = {}
+        for pk, key, name in Entity.objects.values_list("id", "key", "name"):
+            id_to_key[pk] = key
+            if key in bundle_keys:
+                continue
+            self.entity_keys_by_key.add(key)
+            self._name(key, key)
+            self._name(name, key)
+        for entity_id, name in EntityAlias.objects.values_list("entity_id", "name"):
+            key = id_to_key[entity_id]
+            if key not in bundle_keys:
+                self._name(name, key)
+        for row in plan.entities:
+            if not row["key"]:
+                continue
+            self.entity_keys_by_key.add(row["key"])
+            for name in [row["key"], row["name"], *row["aliases"]]:
+                self._name(name, row["key"])
+
+    def _name(self, name: str, key: str) -> None:
+        if name:
+            self.names[name.strip().casefold()].add(key)
+
+    def has_source(self, key: str) -> bool:
+        if key in self.bundle_sources:
+            return True
+        if key not in self.db_sources:
+            self.db_sources[key] = Source.objects.filter(key=key).exists()
+        return self.db_sources[key]
+
+    def claim_target(self, key: str) -> tuple[str, str] | None:
+        """(subject key, attribute code) of a claim already in the database."""
+        row = Claim.objects.filter(key=key).values_list("subject__key", "attribute__code").first()
+        return tuple(row) if row else None
+
+    def entity_keys(self, ref: str) -> set[str]:
+        """The keys of the entities `ref` names: by key exactly, else by name, alias or key
+        case-insensitively. More than one key means the reference is ambiguous."""
+        if ref in self.entity_keys_by_key:
+            return {ref}
+        return self.names.get(ref.strip().casefold(), set())

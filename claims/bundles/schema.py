@@ -1,0 +1,334 @@
+"""The structure of kb-bundle/1 (SPEC section 4) as a JSON Schema, and one table from a schema
+error to the message people read, with its place in the bundle ("claims[0].value.currency")."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError as SchemaError
+
+from claims.models import Rank, ValueType
+from claims.values import QUALIFIERS
+from kb.models import KEY_PATTERN, Entity
+from sources.models import GRADES, Source
+
+FORMAT = "kb-bundle/1"
+
+
+@dataclass(frozen=True)
+class Problem:
+    place: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.message}"
+
+
+class BundleInvalid(Exception):
+    """The bundle has errors; nothing was written. `problems` lists each with its place."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        listed = "; ".join(str(problem) for problem in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"{len(problems)} error(s) in the bundle: {listed}{more}")
+
+
+# The schema. A property's "description" says what it expects (messages read "expected ...",
+# '"x" is not ...'); its "title" names it in enum and range messages (else its own name).
+
+NUMBER = r"^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$"
+DATE_WORDS = 'a date such as "2023", "2023-05" or "2023-05-19"'
+
+KEY = {
+    "type": "string", "minLength": 1, "maxLength": 200, "pattern": KEY_PATTERN,
+    "description": "a key (letters, digits, '-', '_' and '.' only)",
+}  # fmt: skip
+OPTIONAL_TEXT = {"type": ["string", "null"]}
+DATE = {"type": ["string", "null"], "description": DATE_WORDS}
+GRADE = {"enum": [*GRADES, "", None], "title": "reliability grade"}
+FLAG = {"type": ["boolean", "null"]}
+STRINGS = {"type": ["array", "null"], "items": {"type": "string"}}
+
+
+def _text(max_length: int | None = None, *, required: bool = False) -> dict:
+    schema = {"type": "string"} if required else dict(OPTIONAL_TEXT)
+    if required:
+        schema["minLength"] = 1
+    if max_length:
+        schema["maxLength"] = max_length
+    return schema
+
+
+def _decimal(example: str, *, nullable: bool = True) -> dict:
+    types = ["number", "string", "null"] if nullable else ["number", "string"]
+    return {"type": types, "pattern": NUMBER, "description": f"a number such as {example}"}
+
+
+def _object(required: list[str], properties: dict) -> dict:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+# The value's fields; which of them a claim's value takes depends on its attribute's type.
+VALUE = {
+    "type": ["string", "object"],
+    "properties": {
+        "amount": _decimal('"180000000"', nullable=False),
+        "max": _decimal('"200000000"'),
+        "currency": {"type": "string", "description": 'an ISO 4217 code such as "USD"'},
+        "unit": _text(50),
+        "qualifier": {"enum": list(QUALIFIERS)},
+        "date": {"type": "string", "description": DATE_WORDS},
+        "entity": _text(required=True),
+        "boolean": {"type": "boolean"},
+        "text": _text(required=True),
+    },
+    "additionalProperties": False,
+}
+
+DEFINITIONS = {
+    # An extension of kb-bundle/1: publishers with the grade their sources inherit.
+    "publisher": _object(["name"], {
+        "name": _text(300, required=True),
+        "url": _text(2000),
+        "default_reliability": GRADE,
+        "notes": OPTIONAL_TEXT,
+    }),
+    "source": _object(["key", "title", "kind"], {
+        "key": KEY,
+        "title": _text(500, required=True),
+        "url": _text(2000),
+        "publisher": _text(300),
+        "author": _text(300),
+        "published_on": DATE,
+        "kind": {"enum": Source.Kind.values},
+        "reliability": GRADE,
+        "language": _text(10),
+        "text": OPTIONAL_TEXT,
+        "notes": OPTIONAL_TEXT,
+        "derived_from": OPTIONAL_TEXT,
+    }),
+    "entity": _object(["key", "kind", "name"], {
+        "key": KEY,
+        "kind": {"enum": Entity.Kind.values},
+        "name": _text(300, required=True),
+        "aliases": STRINGS,
+        "description": OPTIONAL_TEXT,
+        "country": {
+            "type": ["string", "null"], "pattern": "^([A-Z]{2})?$",
+            "description": 'an ISO 3166 alpha-2 code such as "PE"',
+        },
+        "wikidata": {
+            "type": ["string", "null"], "pattern": "^(Q[0-9]+)?$",
+            "description": 'a Wikidata id such as "Q419"',
+        },
+    }),
+    "attribute": _object(["code", "label", "value_type"], {
+        "code": {
+            "type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[a-z0-9_]+$",
+            "description": "an attribute code (lower-case letters, digits and '_' only)",
+        },
+        "label": _text(200, required=True),
+        "value_type": {"enum": ValueType.values, "title": "value type"},
+        "single_valued": FLAG,
+        "time_varying": FLAG,
+        "tolerance": _decimal("0.05"),
+        "approx_tolerance": _decimal("0.1"),
+        "unit": _text(50),
+        "choices": STRINGS,
+        "description": OPTIONAL_TEXT,
+    }),
+    "claim": _object(["key", "subject", "attribute", "value", "source", "quote", "credibility"], {
+        "key": KEY,
+        "subject": _text(required=True),
+        "attribute": _text(required=True),
+        "value": VALUE,
+        "value_as_written": _text(500),
+        "valid_from": DATE,
+        "valid_to": DATE,
+        "claimed_on": DATE,
+        "source": _text(required=True),
+        "quote": _text(required=True),
+        "credibility": {"type": "integer", "minimum": 1, "maximum": 6},
+        "rank": {"enum": [*Rank.values, "", None]},
+        "notes": OPTIONAL_TEXT,
+    }),
+    # An extension of kb-bundle/1: claims an analyst flagged by hand as disagreeing.
+    "flag": _object(["key", "claims", "note"], {
+        "key": KEY,
+        "claims": {"type": "array", "items": {"type": "string"}},
+        "note": _text(required=True),
+    }),
+}  # fmt: skip
+
+# Each section of the bundle and the definition of its items, in the order they are read.
+SECTIONS = {
+    "publishers": "publisher",
+    "sources": "source",
+    "entities": "entity",
+    "attributes": "attribute",
+    "claims": "claim",
+    "flags": "flag",
+}
+
+
+def _bundle(items: bool) -> dict:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": FORMAT,
+        **_object(
+            ["format"],
+            {
+                "format": {"const": FORMAT},
+                **{
+                    section: {"type": "array"}
+                    | ({"items": {"$ref": f"#/$defs/{item}"}} if items else {})
+                    for section, item in SECTIONS.items()
+                },
+            },
+        ),
+        "$defs": DEFINITIONS,
+    }
+
+
+#: The whole kb-bundle/1 document as a JSON Schema (draft 2020-12).
+BUNDLE_SCHEMA = _bundle(items=True)
+
+
+# The table: a schema error, by the keyword that failed, to its message.
+
+MESSAGES = {
+    "type": "expected {expected}",
+    "required": 'missing "{name}"',  # placed at the object that lacks it
+    "additionalProperties": "unknown {member}",  # placed at each unknown member
+    "const": "expected {const}, not {value}",
+    "enum": "unknown {title} {value}: use one of {choices}",
+    "pattern": "{value} is not {expected}",
+    "minLength": "must not be empty",  # the schema asks only for at least one character
+    "maxLength": "longer than {limit} characters",
+    "minimum": "{title} must be {expected} {bounds}",
+    "maximum": "{title} must be {expected} {bounds}",
+}
+
+TYPE_WORDS = {
+    "string": "a string",
+    "array": "a list",
+    "object": "a JSON object",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+}
+SHOWN = 60  # characters of a wrong value quoted in a message
+
+
+def place_of(path: Iterable[str | int]) -> str:
+    """ "claims[0].value.currency" for ("claims", 0, "value", "currency"); "bundle" for ()."""
+    place = ""
+    for part in path:
+        place += f"[{part}]" if isinstance(part, int) else (f".{part}" if place else part)
+    return place or "bundle"
+
+
+def problems_of(errors: Iterable[SchemaError], at: tuple = ()) -> list[Problem]:
+    """The problems the errors of validating the part of the bundle at `at` stand for, each
+    once, in the order they were found."""
+    found: dict[Problem, None] = {}
+    for error in errors:
+        for path, message in _explained(error, (*at, *error.path)):
+            found[Problem(place_of(path), message)] = None
+    return list(found)
+
+
+def _explained(error: SchemaError, path: tuple) -> list[tuple[tuple, str]]:
+    keyword, schema, instance = error.validator, error.schema, error.instance
+    if keyword not in MESSAGES:
+        return [(path, error.message)]
+    template = MESSAGES[keyword]
+    if keyword == "required":
+        missing = [name for name in error.validator_value if name not in instance]
+        return [(path, template.format(name=name)) for name in missing]
+    if keyword == "additionalProperties":
+        member = "field" if path else "section"
+        unknown = sorted(set(instance) - set(schema.get("properties", {})))
+        return [((*path, name), template.format(member=member)) for name in unknown]
+    name = path[-1] if path and isinstance(path[-1], str) else "value"
+    types = schema.get("type", [])
+    expected = schema.get("description") or " or ".join(
+        TYPE_WORDS[t] for t in ([types] if isinstance(types, str) else types) if t != "null"
+    )
+    low, high = schema.get("minimum"), schema.get("maximum")
+    bounds = (
+        f"from {low} to {high}"
+        if low is not None and high is not None
+        else (f"of at least {low}" if high is None else f"of at most {high}")
+    )
+    shown = json.dumps(instance, ensure_ascii=False)
+    return [
+        (
+            path,
+            template.format(
+                expected=expected,
+                const=json.dumps(error.validator_value),
+                value=shown if len(shown) <= SHOWN else shown[: SHOWN - 4] + '..."',
+                title=schema.get("title", name.replace("_", " ")),
+                choices=", ".join(str(c) for c in schema.get("enum", []) if c not in ("", None)),
+                limit=error.validator_value,
+                bounds=bounds,
+            ),
+        )
+    ]
+
+
+def _pattern(validator, pattern: str, instance, schema):
+    # The patterns are anchored; read them as ECMA-262 does, where "$" ends the text (in
+    # Python's re.search it also matches before a final newline, which no key may hold).
+    if validator.is_type(instance, "string") and not re.fullmatch(pattern, instance):
+        yield SchemaError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+_TOP = _Validator(_bundle(items=False))
+_ITEMS = {
+    item: _Validator({"$defs": DEFINITIONS, "$ref": f"#/$defs/{item}"})
+    for item in SECTIONS.values()
+}
+
+
+class Checked(NamedTuple):
+    problems: list[Problem]
+    # The members of the checked object that are not what the schema says they are (of
+    # another type, not one of the choices, or with a wrong part): the reader leaves them
+    # unread. A key or code that breaks its pattern is still read, so that what refers to it
+    # resolves and only the key itself is reported.
+    broken: set[str]
+
+
+def bundle_check(bundle) -> Checked:
+    """The bundle's own structure (an object, its format, its sections as lists), its items
+    left to item_check. Broken sections are not to be read."""
+    return _check(_TOP, bundle, ())
+
+
+def item_check(item, section: str, index: int) -> Checked:
+    """The structure of one item of a section."""
+    return _check(_ITEMS[SECTIONS[section]], item, (section, index))
+
+
+def _check(validator, instance, at: tuple) -> Checked:
+    errors = list(validator.iter_errors(instance))
+    broken = {
+        error.path[0]
+        for error in errors
+        if len(error.path) > 1 or (error.path and error.validator in ("type", "enum"))
+    }
+    return Checked(problems_of(errors, at), broken)

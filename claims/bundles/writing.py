@@ -1,0 +1,495 @@
+"""Writing a read bundle into the database, all or nothing: in dependency order, matched by
+key, only what changed, every write recorded in history; then the changed groups rechecked.
+
+It runs to about 500 lines because the import is one transaction whose steps share their state
+(the rows written so far, the groups to recheck, the report), which _Writer keeps together."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from claims.bundles.reading import NoProgress, Plan, bundle_read
+from claims.bundles.schema import SECTIONS, BundleInvalid, Problem
+from claims.detection import RecheckReport, groups_recheck
+from claims.models import (
+    OUTCOMES_WITH_POSITION,
+    Attribute,
+    Claim,
+    Contradiction,
+    ContradictionClaim,
+    ContradictionStatus,
+)
+from claims.services import (
+    QUOTE_NOT_IN_SOURCE,
+    attribute_update,
+    claimed_on_columns,
+    claims_reanchor,
+    contradiction_flag,
+    contradiction_flag_update,
+    effective_period_columns,
+    quote_columns,
+)
+from claims.services.attributes import RULE_FIELDS, attribute_groups
+from kb.models import Entity, EntityAlias
+from kb.services import unique_aliases
+from sources.models import Publisher, Source
+
+BATCH = 2000
+CHANGE_REASON = "bundle import"
+KEPT_RANK = 'kept "{rank}" (the bundle says "{wanted}"), set by the decision on contradiction #{id}'
+ALREADY_HOLDS_DATA = (
+    "The database already holds data; {what} was not imported, and nothing was changed."
+)
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool = False
+    created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    updated: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    detection: RecheckReport | None = None
+    # Ranks an editor's decision set, which the bundle would have changed: left as decided.
+    kept: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = []
+        for section in SECTIONS:
+            parts.append(
+                f"{section}: {self.created[section]} created, {self.updated[section]} updated, "
+                f"{self.unchanged[section]} unchanged"
+            )
+        prefix = "dry run, nothing written. " if self.dry_run else ""
+        if self.detection is not None:
+            parts.append(
+                f"contradictions: {self.detection.created} detected, "
+                f"{self.detection.updated} updated, {self.detection.reopened} reopened"
+            )
+        if self.kept:
+            parts.append(f"ranks: {len(self.kept)} kept as editors decided")
+        return prefix + "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class DecidedRank:
+    rank: str
+    contradiction_id: int
+
+
+def claim_ranks_set_by_decisions() -> dict[str, DecidedRank]:
+    """The claims whose rank an editor's decision set, by claim key: one query.
+
+    A decision sets ranks when its outcome picks a position (one_is_wrong, superseded; see
+    contradiction_resolve) and it still stands: the contradiction is resolved, not reopened
+    (a withdrawn one included: it keeps its decision on record and may be detected again).
+    Its claims keep the rank they now have (the decision's, or an editor's later edit). A
+    claim in several such contradictions is reported with the latest decision.
+    """
+    memberships = (
+        ContradictionClaim.objects.filter(
+            contradiction__status=ContradictionStatus.RESOLVED,
+            contradiction__outcome__in=OUTCOMES_WITH_POSITION,
+        )
+        .order_by("contradiction__resolved_at", "contradiction_id")
+        .values_list("claim__key", "claim__rank", "contradiction_id")
+    )
+    return {key: DecidedRank(rank, contradiction_id) for key, rank, contradiction_id in memberships}
+
+
+def knowledge_base_is_empty() -> bool:
+    """Whether the database holds no sources, entities, attributes or claims: four queries."""
+    return not any(model.objects.exists() for model in (Source, Entity, Attribute, Claim))
+
+
+def bundle_import(
+    *, bundle: dict, user=None, dry_run: bool = False, progress: NoProgress | None = None
+) -> ImportReport:
+    """Import a kb-bundle/1 document, all or nothing.
+
+    Every reference resolves against the bundle and the database together. Rows are matched
+    by key: new ones are created, changed ones updated, identical ones left alone, so importing
+    the same bundle twice changes nothing. Every write is recorded in the history with `user`.
+    A rank set by an editor's decision (claim_ranks_set_by_decisions) is never changed: the
+    import keeps it and lists it in the report's `kept`, with its place in the bundle. A
+    changed attribute goes through attribute_update: the claims the bundle does not carry move
+    with it, or the change is refused naming them. Raises BundleInvalid listing every problem with its place; then nothing is written. With
+    `dry_run`, everything is checked and counted, and nothing is kept.
+    """
+    progress = progress or NoProgress()
+    plan = bundle_read(bundle, progress)
+    report = ImportReport(dry_run=dry_run)
+    with transaction.atomic():
+        _Writer(plan, user=user, report=report, progress=progress).write()
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _row_fields(row: dict, exclude: set[str] = frozenset()) -> dict:
+    return {k: v for k, v in row.items() if not k.startswith("_") and k not in exclude}
+
+
+class _Writer:
+    def __init__(self, plan: Plan, *, user, report: ImportReport, progress: NoProgress):
+        self.plan, self.user, self.report, self.progress = plan, user, report, progress
+        self.written: dict[type, list] = {}
+        self.groups: set[tuple[int, int]] = set()
+
+    def write(self) -> None:
+        self._publishers()
+        self._sources()
+        self._entities()
+        self._attributes()
+        self._claims()
+        self._flags()
+        self._detect()
+
+    def _upsert(
+        self,
+        model,
+        section: str,
+        rows: list[dict],
+        key_field: str = "key",
+        also_changed: set[str] = frozenset(),
+        before_update=None,
+        on_create: dict | None = None,
+    ):
+        """Create the new rows and update the changed ones.
+
+        Returns ({key: instance}, keys created). Keys in `also_changed` count as updated even
+        when their own fields are the same (an entity whose aliases changed).
+        """
+        keys = [row[key_field] for row in rows]
+        existing = {}
+        for start in range(0, len(keys), BATCH):
+            existing.update(
+                model.objects.in_bulk(keys[start : start + BATCH], field_name=key_field)
+            )
+        to_create, to_update, changed_fields = [], [], set()
+        for row in rows:
+            fields = row["fields"]
+            instance = existing.get(row[key_field])
+            if instance is None:
+                to_create.append(model(**fields, **(on_create or {})))
+                continue
+            changed = [name for name, value in fields.items() if getattr(instance, name) != value]
+            if changed:
+                if before_update is not None:
+                    before_update(instance)
+                for name in changed:
+                    setattr(instance, name, fields[name])
+                to_update.append(instance)
+                changed_fields.update(changed)
+            elif row[key_field] in also_changed:
+                self.report.updated[section] += 1
+            else:
+                self.report.unchanged[section] += 1
+        created = []
+        self.progress.start(len(to_create) + len(to_update), f"writing {section}")
+        for start in range(0, len(to_create), BATCH):
+            created += bulk_create_with_history(
+                to_create[start : start + BATCH],
+                model,
+                batch_size=BATCH,
+                default_user=self.user,
+                default_change_reason=CHANGE_REASON,
+            )
+            self.progress.advance(len(to_create[start : start + BATCH]))
+        if to_update:
+            # bulk_update does not touch auto_now fields by itself.
+            stamped = {"updated_at"} & {f.name for f in model._meta.concrete_fields}
+            now = timezone.now()
+            for instance in to_update:
+                if stamped:
+                    instance.updated_at = now
+            fields = sorted(_field_names(model, changed_fields | stamped))
+            for start in range(0, len(to_update), BATCH):
+                bulk_update_with_history(
+                    to_update[start : start + BATCH],
+                    model,
+                    fields,
+                    batch_size=BATCH,
+                    default_user=self.user,
+                    default_change_reason=CHANGE_REASON,
+                )
+                self.progress.advance(len(to_update[start : start + BATCH]))
+        self.progress.close()
+        self.report.created[section] += len(to_create)
+        self.report.updated[section] += len(to_update)
+        self.written[model] = [*created, *to_update]
+        result = dict(existing)
+        result.update({getattr(obj, key_field): obj for obj in created})
+        return result, {getattr(obj, key_field) for obj in created}
+
+    def _publishers(self) -> None:
+        """The bundle's publishers section, matched by name; a publisher only named by a source
+        is created by _sources with nothing but its name."""
+        rows = [{"name": row["name"], "fields": _row_fields(row)} for row in self.plan.publishers]
+        self.publishers, _ = self._upsert(Publisher, "publishers", rows, key_field="name")
+
+    def _sources(self) -> None:
+        publishers = self.publishers
+        for row in self.plan.sources:
+            name = row["publisher"].strip()
+            if name and name not in publishers:
+                publishers[name] = Publisher.objects.filter(name=name).first()
+                if publishers[name] is None:
+                    publishers[name] = Publisher(name=name)
+                    publishers[name]._change_reason = CHANGE_REASON
+                    publishers[name]._history_user = self.user
+                    publishers[name].save()
+                    self.report.created["publishers"] += 1
+        rows = [
+            {
+                "key": row["key"],
+                "fields": {
+                    **_row_fields(row, {"publisher", "derived_from"}),
+                    "publisher_id": publishers[row["publisher"].strip()].pk
+                    if row["publisher"].strip()
+                    else None,
+                },
+            }
+            for row in self.plan.sources
+        ]
+        old_digests: dict[str, str] = {}
+        self.sources, _ = self._upsert(
+            Source,
+            "sources",
+            rows,
+            before_update=lambda source: old_digests.setdefault(source.key, source.text_sha256),
+        )
+        # The sources whose text changed: their other claims' quotes are found again.
+        self.retexted = {
+            key for key, digest in old_digests.items() if self.sources[key].text_sha256 != digest
+        }
+        # Derivations point at sources that may only now exist.
+        derived = [
+            {
+                "key": row["key"],
+                "derived_from_id": self._source_id(row["derived_from"])
+                if row["derived_from"]
+                else None,
+            }
+            for row in self.plan.sources
+        ]
+        changed = []
+        for row in derived:
+            instance = self.sources[row["key"]]
+            if instance.derived_from_id != row["derived_from_id"]:
+                instance.derived_from_id = row["derived_from_id"]
+                changed.append(instance)
+        if changed:
+            bulk_update_with_history(
+                changed,
+                Source,
+                ["derived_from"],
+                batch_size=BATCH,
+                default_user=self.user,
+                default_change_reason=CHANGE_REASON,
+            )
+
+    def _source_id(self, key: str) -> int:
+        if key not in self.sources:
+            self.sources[key] = Source.objects.get(key=key)
+        return self.sources[key].pk
+
+    def _entities(self) -> None:
+        wanted = {
+            row["key"]: unique_aliases(row["name"], row["aliases"]) for row in self.plan.entities
+        }
+        current: dict[str, dict[str, EntityAlias]] = defaultdict(dict)
+        keys = list(wanted)
+        for start in range(0, len(keys), BATCH):
+            aliases = EntityAlias.objects.filter(entity__key__in=keys[start : start + BATCH])
+            for alias in aliases.select_related("entity"):
+                current[alias.entity.key][alias.name] = alias
+        rows = [
+            {"key": row["key"], "fields": _row_fields(row, {"aliases"})}
+            for row in self.plan.entities
+        ]
+        alias_changed = {key for key in keys if set(current.get(key, {})) != set(wanted[key])}
+        self.entities, created = self._upsert(Entity, "entities", rows, also_changed=alias_changed)
+        to_create = []
+        for key in alias_changed:
+            have = current.get(key, {})
+            for name, alias in have.items():
+                if name not in wanted[key]:
+                    alias._change_reason = CHANGE_REASON
+                    alias.delete()
+            entity = self.entities[key]
+            to_create += [EntityAlias(entity=entity, name=n) for n in wanted[key] if n not in have]
+        bulk_create_with_history(
+            to_create,
+            EntityAlias,
+            batch_size=BATCH,
+            default_user=self.user,
+            default_change_reason=CHANGE_REASON,
+        )
+
+    def _attributes(self) -> None:
+        """New attributes are created; a changed one goes through attribute_update, which moves
+        the claims this bundle does not carry (it rewrites the others) or refuses the change."""
+        rows = [{"code": row["code"], "fields": _row_fields(row)} for row in self.plan.attributes]
+        existing = Attribute.objects.in_bulk([row["code"] for row in rows], field_name="code")
+        carried = {row["key"] for row in self.plan.claims}
+        for row in rows:
+            attribute = existing.get(row["code"])
+            if attribute is None:
+                continue
+            changed = {
+                name for name, value in row["fields"].items() if getattr(attribute, name) != value
+            }
+            if not changed:
+                self.report.unchanged["attributes"] += 1
+                continue
+            try:
+                attribute_update(
+                    attribute=attribute,
+                    data=row["fields"],
+                    user=self.user,
+                    skip_keys=carried,
+                    recheck=False,
+                )
+            except ValidationError as error:
+                place = row_place(self.plan.attributes, row["code"])
+                raise BundleInvalid(
+                    [
+                        Problem(place if field == NON_FIELD_ERRORS else f"{place}.{field}", message)
+                        for field, messages in error.message_dict.items()
+                        for message in messages
+                    ]
+                ) from error
+            self.report.updated["attributes"] += 1
+            if changed & set(RULE_FIELDS):
+                self.groups |= attribute_groups(attribute=attribute)
+        new = [row for row in rows if row["code"] not in existing]
+        self.attributes, _ = self._upsert(Attribute, "attributes", new, key_field="code")
+        self.attributes.update(existing)
+
+    def _attribute(self, code: str) -> Attribute:
+        if code not in self.attributes:
+            self.attributes[code] = Attribute.objects.get(code=code)
+        return self.attributes[code]
+
+    def _claims(self) -> None:
+        missing_sources = {
+            row["source"] for row in self.plan.claims if row["source"] not in self.sources
+        }
+        for start in range(0, len(missing_sources), BATCH):
+            chunk = list(missing_sources)[start : start + BATCH]
+            self.sources.update(Source.objects.in_bulk(chunk, field_name="key"))
+        entity_refs = {row["subject"] for row in self.plan.claims} | {
+            row["entity_value_key"] for row in self.plan.claims if row.get("entity_value_key")
+        }
+        missing_entities = list(entity_refs - set(self.entities))
+        for start in range(0, len(missing_entities), BATCH):
+            chunk = missing_entities[start : start + BATCH]
+            self.entities.update(Entity.objects.only("id", "key").in_bulk(chunk, field_name="key"))
+        rows, problems = [], []
+        for row in self.plan.claims:
+            attribute = self._attribute(row["attribute"])
+            source = self.sources[row["source"]]
+            fields = _row_fields(row, {"subject", "attribute", "source", "claimed_on_value"})
+            entity_value_key = fields.pop("entity_value_key", None)
+            fields.pop("entity_value", None)
+            fields.update(
+                subject_id=self.entities[row["subject"]].pk,
+                attribute_id=attribute.pk,
+                source_id=source.pk,
+                value_type=attribute.value_type,
+                entity_value_id=self.entities[entity_value_key].pk if entity_value_key else None,
+                **claimed_on_columns(claimed_on=row["claimed_on_value"], source=source),
+            )
+            fields.update(effective_period_columns(fields))
+            try:
+                fields.update(quote_columns(source=source, quote=row["quote"]))
+            except ValidationError:
+                problems.append(Problem(f"{row['_place']}.quote", QUOTE_NOT_IN_SOURCE))
+            rows.append({"key": row["key"], "fields": fields})
+        if problems:
+            raise BundleInvalid(problems)
+        self._keep_decided_ranks(rows)
+        self._upsert(
+            Claim,
+            "claims",
+            rows,
+            before_update=lambda c: self.groups.add((c.subject_id, c.attribute_id)),
+            on_create={"created_by": self.user},
+        )
+        self.changed_claims = {claim.pk for claim in self.written[Claim]}
+        bundle_keys = {row["key"] for row in rows}
+        for key in self.retexted:
+            claims_reanchor(source=self.sources[key], user=self.user, skip_keys=bundle_keys)
+        self.groups |= {(c.subject_id, c.attribute_id) for c in self.written[Claim]}
+
+    def _keep_decided_ranks(self, rows: list[dict]) -> None:
+        """An editor's decision outranks the bundle: such a rank is left as it is, and said."""
+        decided = claim_ranks_set_by_decisions()
+        if not decided:
+            return
+        for row, planned in zip(rows, self.plan.claims, strict=True):
+            decision = decided.get(row["key"])
+            if decision is None or row["fields"]["rank"] == decision.rank:
+                continue
+            self.report.kept.append(
+                Problem(
+                    f"{planned['_place']}.rank",
+                    KEPT_RANK.format(
+                        rank=decision.rank,
+                        wanted=row["fields"]["rank"],
+                        id=decision.contradiction_id,
+                    ),
+                )
+            )
+            del row["fields"]["rank"]
+
+    def _flags(self) -> None:
+        if not self.plan.flags:
+            return
+        keys = {key for row in self.plan.flags for key in row["claims"]}
+        claims = {}
+        for start in range(0, len(keys), BATCH):
+            chunk = list(keys)[start : start + BATCH]
+            claims.update(Claim.objects.in_bulk(chunk, field_name="key"))
+        existing = Contradiction.objects.in_bulk(
+            [row["key"] for row in self.plan.flags], field_name="key"
+        )
+        for row in self.plan.flags:
+            members = [claims[key] for key in row["claims"]]
+            contradiction = existing.get(row["key"])
+            if contradiction is None:
+                contradiction_flag(
+                    claims=members, note=row["note"], user=self.user, key=row["key"], recheck=False
+                )
+                self.report.created["flags"] += 1
+            elif contradiction_flag_update(
+                contradiction=contradiction, claims=members, note=row["note"], user=self.user
+            ):
+                self.report.updated["flags"] += 1
+            else:
+                self.report.unchanged["flags"] += 1
+            self.groups.add((members[0].subject_id, members[0].attribute_id))
+
+    def _detect(self) -> None:
+        self.report.detection = groups_recheck(
+            groups=self.groups,
+            changed=getattr(self, "changed_claims", set()),
+            user=self.user,
+            progress=self.progress,
+        )
+
+
+def row_place(rows: list[dict], code: str) -> str:
+    return next(row["_place"] for row in rows if row.get("code") == code)
+
+
+def _field_names(model, names: set[str]) -> set[str]:
+    # bulk_update takes field names, and a foreign key's attname ("source_id") is not one.
+    by_attname = {f.attname: f.name for f in model._meta.concrete_fields}
+    return {by_attname.get(name, name) for name in names}
