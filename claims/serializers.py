@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -208,36 +211,14 @@ class ClaimSerializer(ReadOnlyModelSerializer):
     )
 
     def to_representation(self, claim: Claim) -> dict:
-        # The fields above, written out: DRF's field-by-field walk costs more than the rows'
-        # query. tests/api checks both give the same.
-        subject, attribute, source = claim.subject, claim.attribute, claim.source
-        publisher = source.publisher
-        return {
-            "id": claim.pk,
-            "key": claim.key,
-            "subject": {
-                "id": subject.pk, "key": subject.key, "name": subject.name, "kind": subject.kind,
-            },
-            "attribute": {"code": attribute.code, "label": attribute.label},
-            "value": claim_value_data(claim),
-            "valid_from": iso_at_precision(claim.valid_from, claim.valid_from_precision),
-            "valid_to": iso_at_precision(claim.valid_to, claim.valid_to_precision),
-            "claimed_on": iso_at_precision(claim.claimed_on, claim.claimed_on_precision),
-            "source": {
-                "id": source.pk,
-                "key": source.key,
-                "title": source.title,
-                "publisher": publisher.name if publisher is not None else None,
-                "url": source.url,
-                "published_on": iso_at_precision(source.published_on, source.published_on_precision),
-                "kind": source.kind,
-                "reliability": source.grade,
-            },
-            "quote": claim.quote,
-            "credibility": claim.credibility,
-            "rank": claim.rank,
-            "contradictions": claim.open_contradiction_ids,
-        }  # fmt: skip
+        # DRF's walk over the fields above costs about 65 µs a claim, more than the rows'
+        # query; the same fields read through a plan made once cost a fraction of that.
+        # tests/api checks both give the same.
+        return _represent(self._plan, claim)
+
+    @functools.cached_property
+    def _plan(self) -> tuple:
+        return _plan_of(self)
 
     def generic_representation(self, claim: Claim) -> dict:
         """DRF's own walk over the declared fields, for the test that the two agree."""
@@ -251,6 +232,65 @@ class ClaimSerializer(ReadOnlyModelSerializer):
         )  # fmt: skip
         read_only_fields = fields
         extra_kwargs = described(FIELD_HELP, fields)
+
+
+# A faster walk over a serializer's declared fields, for the claims a page shows by the hundred.
+
+# Fields whose representation of a value read from the database is the value itself.
+_AS_IS = (
+    serializers.CharField.to_representation,
+    serializers.IntegerField.to_representation,
+    serializers.BooleanField.to_representation,
+    serializers.ChoiceField.to_representation,
+)
+
+
+def _plan_of(serializer) -> tuple:
+    """(name, read, represent) for each readable field of `serializer`, in order; represent
+    is None where the value read is its own representation. Sources are attributes, not
+    methods."""
+    steps = []
+    for name, field in serializer.fields.items():
+        if field.write_only:
+            continue
+        if isinstance(field, serializers.Serializer):
+            represent = functools.partial(_represent, _plan_of(field))
+        elif type(field).to_representation in _AS_IS:
+            represent = None
+        elif isinstance(field, serializers.ListField) and (
+            type(field.child).to_representation in _AS_IS
+        ):
+            represent = list
+        else:
+            represent = field.to_representation
+        steps.append((name, _reader(field.source_attrs), represent))
+    return tuple(steps)
+
+
+def _reader(attrs: list[str]):
+    """What reads a field's source from an instance: the instance itself for "*", None past a
+    null relation, as DRF reads it."""
+    if not attrs:
+        return lambda instance: instance
+    if len(attrs) == 1:
+        return operator.attrgetter(attrs[0])
+
+    def read(instance):
+        for attr in attrs:
+            if instance is None:
+                return None
+            instance = getattr(instance, attr)
+        return instance
+
+    return read
+
+
+def _represent(plan: tuple, instance) -> dict:
+    data = {}
+    for name, read, represent in plan:
+        value = read(instance)
+        data[name] = value if value is None or represent is None else represent(value)
+    return data
 
 
 class PositionSerializer(serializers.Serializer):

@@ -22,22 +22,13 @@ from claims.serializers import (
     EntityFactsSerializer,
 )
 from kb.api.pagination import orderings
+from kb.api.renderers import csv_columns
 from kb.api.viewsets import ReadOnlyAPIViewSet
 from kb.models import Entity, EntityAlias
 from sources.models import Publisher, Source
 
 # Every model a claim shows something of: its ETag changes when any of them does.
 CLAIM_MODELS = (Claim, Contradiction, Source, Publisher, Entity, EntityAlias, Attribute)
-
-CLAIM_CSV_HEADER = (
-    "id", "key", "subject.id", "subject.key", "subject.name", "subject.kind", "attribute.code",
-    "attribute.label", "value.type", "value.display", "value.as_written", "value.amount",
-    "value.max", "value.currency", "value.unit", "value.qualifier", "value.low", "value.high",
-    "value.date", "value.precision", "value.entity.id", "value.entity.key", "value.entity.name",
-    "value.boolean", "value.text", "valid_from", "valid_to", "claimed_on", "source.id",
-    "source.key", "source.title", "source.publisher", "source.url", "source.published_on",
-    "source.kind", "source.reliability", "quote", "credibility", "rank", "contradictions",
-)  # fmt: skip
 
 
 @extend_schema_view(
@@ -49,7 +40,7 @@ class AttributeViewSet(ReadOnlyAPIViewSet):
     filterset_class = AttributeFilter
     version_models = (Attribute,)
     lookup_field = "code"
-    csv_header = AttributeSerializer.Meta.fields
+    csv_header = csv_columns(AttributeSerializer)
 
     def get_queryset(self):
         return attribute_list()
@@ -68,7 +59,7 @@ class ClaimViewSet(ReadOnlyAPIViewSet):
     filterset_class = ClaimFilter
     version_models = CLAIM_MODELS
     orderings = orderings("id", "claimed_on")
-    csv_header = CLAIM_CSV_HEADER
+    csv_header = csv_columns(ClaimSerializer)
 
     def get_queryset(self):
         return claim_list()

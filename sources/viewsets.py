@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from kb.api.pagination import orderings
+from kb.api.renderers import csv_columns
 from kb.api.viewsets import ReadOnlyAPIViewSet
 from sources.filters import SourceFilter
 from sources.models import Publisher, Source
@@ -25,7 +26,7 @@ class SourceViewSet(ReadOnlyAPIViewSet):
     filterset_class = SourceFilter
     version_models = (Source, Publisher)
     orderings = orderings("id", "published_on")
-    csv_header = SourceSerializer.Meta.fields
+    csv_header = csv_columns(SourceSerializer)
 
     def get_queryset(self):
         return source_list()
