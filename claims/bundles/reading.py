@@ -166,41 +166,37 @@ class _Reader:
 
     def _publisher(self, item: _Item) -> dict:
         return {
+            **item.texts("default_reliability", "notes"),
             "name": item.text("name").strip(),
             "url": item.url("url"),
-            "default_reliability": item.text("default_reliability"),
-            "notes": item.text("notes"),
         }
 
     def _source(self, item: _Item) -> dict:
         published_on = item.date("published_on")
         text = item.text("text")
         return {
-            "key": item.text("key"),
-            "title": item.text("title"),
+            **item.texts(
+                "key",
+                "title",
+                "publisher",
+                "author",
+                "kind",
+                "reliability",
+                "notes",
+                "derived_from",
+            ),  # fmt: skip
             "url": item.url("url"),
-            "publisher": item.text("publisher"),
-            "author": item.text("author"),
             "published_on": published_on.date if published_on else None,
             "published_on_precision": published_on.precision if published_on else DatePrecision.DAY,
-            "kind": item.text("kind"),
-            "reliability": item.text("reliability"),
             "language": item.text("language") or "en",
             "text": text,
             "text_sha256": text_digest(text),
-            "notes": item.text("notes"),
-            "derived_from": item.text("derived_from"),
         }
 
     def _entity(self, item: _Item) -> dict:
         return {
-            "key": item.text("key"),
-            "kind": item.text("kind"),
-            "name": item.text("name"),
+            **item.texts("key", "kind", "name", "description", "country", "wikidata"),
             "aliases": item.get("aliases", []),
-            "description": item.text("description"),
-            "country": item.text("country"),
-            "wikidata": item.text("wikidata"),
         }
 
     def _attribute(self, item: _Item) -> dict:
@@ -215,16 +211,12 @@ class _Reader:
         if tolerance is not None and tolerance < 0:
             item.fail("tolerance", "must not be negative")
         return {
-            "code": item.text("code"),
-            "label": item.text("label"),
-            "value_type": value_type,
+            **item.texts("code", "label", "value_type", "unit", "description"),
             "single_valued": item.get("single_valued", True),
             "time_varying": item.get("time_varying", False),
             "tolerance": tolerance,
             "approx_tolerance": approx_tolerance,
-            "unit": item.text("unit"),
             "choices": choices,
-            "description": item.text("description"),
         }
 
     def _check_derived_from(self, plan: Plan) -> None:
@@ -239,11 +231,8 @@ class _Reader:
 
     def _claim(self, item: _Item) -> dict:
         row = {
-            "key": item.text("key"),
-            "quote": item.text("quote"),
-            "notes": item.text("notes"),
+            **item.texts("key", "quote", "notes", "value_as_written"),
             "rank": item.text("rank") or Rank.NORMAL,
-            "value_as_written": item.text("value_as_written"),
             "credibility": item.get("credibility"),
         }
         source_key = item.text("source")
@@ -420,6 +409,9 @@ class _Item:
 
     def text(self, name: str) -> str:
         return self.get(name, "")
+
+    def texts(self, *names: str) -> dict[str, str]:
+        return {name: self.text(name) for name in names}
 
     def url(self, name: str) -> str:
         url = self.text(name)

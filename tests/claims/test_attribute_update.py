@@ -7,7 +7,6 @@ import copy
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +17,7 @@ from claims.bundles import BundleInvalid, bundle_import
 from claims.models import Attribute, Claim, Contradiction
 from claims.services import attribute_update, claim_create, value_parse
 from claims.services.attributes import CHANGE_REASON
+from kb.services import account_create
 from tests.adminforms import fill
 from tests.factories import AttributeFactory, EntityFactory, SourceFactory
 
@@ -25,11 +25,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ana(django_user_model):
-    """An analyst as the admin sees one: staff, in the Analyst group, not a superuser."""
-    user = django_user_model.objects.create_user("ana", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Analyst"))
-    return user
+def ana(db):
+    """An analyst's account as the product makes one: staff, in the Analyst group, never a
+    superuser."""
+    return account_create(username="ana", email="ana@example.org", role="analyst", password="pw")
 
 
 @pytest.fixture
