@@ -101,14 +101,9 @@ def attribute_update(
     stored = Attribute.objects.select_for_update().get(pk=attribute.pk)
     _assign(attribute, data)
     attribute.full_clean()
-    changed = {
-        name for name in ATTRIBUTE_FIELDS if getattr(attribute, name) != getattr(stored, name)
-    }
+    changed, recomputed = _changes(attribute, stored, skip_keys)
     if not changed:
         return attribute
-    recomputed, broken = _recompute(attribute, changed, skip_keys)
-    if broken:
-        raise _refusal(broken, changed)
     attribute._history_user = user
     attribute._change_reason = CHANGE_REASON
     attribute.save()
@@ -139,12 +134,7 @@ def attribute_update_check(*, attribute: Attribute, data: dict) -> None:
         candidate.full_clean(validate_unique=False)
     except ValidationError:
         return
-    changed = {
-        name for name in ATTRIBUTE_FIELDS if getattr(candidate, name) != getattr(stored, name)
-    }
-    _, broken = _recompute(candidate, changed, frozenset())
-    if broken:
-        raise _refusal(broken, changed)
+    _changes(candidate, stored, frozenset())
 
 
 def attribute_groups(*, attribute: Attribute) -> set[detection.Group]:
@@ -166,6 +156,20 @@ def _assign(attribute: Attribute, data: dict) -> None:
         )
     for name, value in data.items():
         setattr(attribute, name, value)
+
+
+def _changes(
+    attribute: Attribute, stored: Attribute, skip_keys: set[str]
+) -> tuple[set[str], list[Claim]]:
+    """The fields `attribute` changes from `stored`, and the claims it moves (their new columns
+    set); raises the ValidationError naming the claims it would break."""
+    changed = {
+        name for name in ATTRIBUTE_FIELDS if getattr(attribute, name) != getattr(stored, name)
+    }
+    recomputed, broken = _recompute(attribute, changed, skip_keys)
+    if broken:
+        raise _refusal(broken, changed)
+    return changed, recomputed
 
 
 def _recompute(
