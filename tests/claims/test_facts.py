@@ -3,6 +3,7 @@ endpoint and a bundle exported and imported again all say the same."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
