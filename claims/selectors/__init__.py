@@ -1,5 +1,5 @@
-"""Reads, by noun: claims, contradictions, search, attributes and the candidates page. Every
-public name is given here too, so `from claims.selectors import ...` finds it."""
+"""Reads, by noun (claims, contradictions, search, attributes, the candidates page), each
+public name given here too so that `from claims.selectors import ...` finds it."""
 
 from __future__ import annotations
 
