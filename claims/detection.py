@@ -27,6 +27,7 @@ from claims.selectors import claim_conflicts
 CHUNK = 500
 
 WITHDRAWN_NO_CONFLICT = "Its claims no longer conflict (a claim was edited or deleted)."
+WITHDRAWN_BECAUSE = "Its claims no longer conflict: {cause}."
 WITHDRAWN_MERGED = "Merged into contradiction #{id}: a claim now connects them."
 WITHDRAWN_TOO_FEW = "Fewer than two of its claims remain on this subject and attribute."
 REOPENED = (
@@ -58,6 +59,8 @@ class _Changes:
     update: dict[int, Contradiction] = field(default_factory=dict)
     memberships: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     reasons: dict[int, str] = field(default_factory=dict)
+    # Why claims may stop conflicting in this recheck, for a withdrawn contradiction's record.
+    cause: str = ""
 
 
 def facts_of(row: dict) -> conflicts.Facts:
@@ -78,7 +81,12 @@ def facts_of(row: dict) -> conflicts.Facts:
 
 
 def groups_recheck(
-    *, groups: Iterable[Group], changed: set[int] = frozenset(), user=None, progress=None
+    *,
+    groups: Iterable[Group],
+    changed: set[int] = frozenset(),
+    user=None,
+    progress=None,
+    cause: str = "",
 ) -> RecheckReport:
     """Rebuild the contradictions of the given (subject id, attribute id) groups.
 
@@ -86,7 +94,9 @@ def groups_recheck(
     matched to the existing one it overlaps most, so decisions stay attached; contradictions
     whose claims no longer conflict are withdrawn, not deleted. A resolved contradiction that
     a `changed` claim now contradicts (against its preferred position) is reopened. Hand flags
-    keep their claims. Cost: a few queries per CHUNK groups, proportional to their claims.
+    keep their claims. `cause` says why claims may stop conflicting ("the attribute's tolerance
+    changed"), recorded on what is withdrawn; by default a claim was edited or deleted. Cost:
+    a few queries per CHUNK groups, proportional to their claims.
     """
     groups = sorted({g for g in groups if None not in g})
     report = RecheckReport(groups=len(groups))
@@ -97,7 +107,7 @@ def groups_recheck(
     for start in range(0, len(groups), CHUNK):
         chunk = groups[start : start + CHUNK]
         with transaction.atomic():
-            _recheck_chunk(chunk, rules, changed, report, user)
+            _recheck_chunk(chunk, rules, changed, report, user, cause)
         if progress is not None:
             progress.advance(len(chunk))
     if progress is not None:
@@ -118,7 +128,7 @@ def recheck_all(*, progress=None) -> RecheckReport:
 
 
 def _recheck_chunk(
-    chunk: list[Group], rules, changed: set[int], report: RecheckReport, user
+    chunk: list[Group], rules, changed: set[int], report: RecheckReport, user, cause: str = ""
 ) -> None:
     wanted = set(chunk)
     subjects = {s for s, _ in chunk}
@@ -144,7 +154,7 @@ def _recheck_chunk(
     ):
         by_id[contradiction_id].members[claim_id] = position
 
-    changes = _Changes()
+    changes = _Changes(cause=cause)
     now = timezone.now()
     for group in chunk:
         rows = claims_by_group.get(group, [])
@@ -222,7 +232,11 @@ def _reconcile(rows, rule, existing, changed, changes: _Changes, now, report) ->
         contradiction.withdrawn_at = now
         contradiction.version += 1
         contradiction.withdrawn_reason = (
-            WITHDRAWN_MERGED.format(id=merged_into[0]) if merged_into else WITHDRAWN_NO_CONFLICT
+            WITHDRAWN_MERGED.format(id=merged_into[0])
+            if merged_into
+            else WITHDRAWN_BECAUSE.format(cause=changes.cause)
+            if changes.cause
+            else WITHDRAWN_NO_CONFLICT
         )
         changes.update[contradiction.pk] = contradiction
         changes.reasons[contradiction.pk] = "withdrawn"

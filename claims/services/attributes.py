@@ -117,7 +117,12 @@ def attribute_update(
             default_change_reason=CHANGE_REASON,
         )
     if recheck and changed & set(RULE_FIELDS):
-        detection.groups_recheck(groups=attribute_groups(attribute=attribute), user=user)
+        fields = ", ".join(sorted(changed & set(RULE_FIELDS)))
+        detection.groups_recheck(
+            groups=attribute_groups(attribute=attribute),
+            user=user,
+            cause=f'the attribute "{attribute.code}" changed ({fields})',
+        )
     return attribute
 
 

@@ -80,6 +80,7 @@ def test_raising_the_tolerance_widens_the_intervals_and_withdraws_the_contradict
     assert not open_contradictions(costs).exists()
     withdrawn = Contradiction.objects.get(attribute=costs)
     assert withdrawn.withdrawn_at is not None
+    assert "tolerance" in withdrawn.withdrawn_reason and costs.code in withdrawn.withdrawn_reason
     latest = stored("cost-180").history.first()
     assert (latest.history_change_reason, latest.history_user) == (CHANGE_REASON, analyst)
     assert costs.history.first().history_change_reason == CHANGE_REASON
