@@ -3,8 +3,6 @@ public name given here too so that `from claims.selectors import ...` finds it."
 
 from __future__ import annotations
 
-# claims/bundles.py reads a claim's value from here; the helpers live in claims/display.py.
-from claims.display import claim_value, claim_value_display, date_value
 from claims.selectors.attributes import attribute_list, attributes_by_value_type
 from claims.selectors.candidates import (
     CandidateRow,
@@ -44,15 +42,12 @@ __all__ = [
     "claim_conflicts",
     "claim_list",
     "claim_search",
-    "claim_value",
-    "claim_value_display",
     "claims_held_on",
     "claims_of_source",
     "contradiction_history",
     "contradiction_list",
     "contradiction_positions",
     "contradiction_queue",
-    "date_value",
     "entities_with_claim_totals",
     "in_open_contradiction",
     "rare_words",
