@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -13,6 +12,7 @@ from django.utils.html import format_html
 from claims.display import claim_interval_display, claim_value_display
 from claims.forms import ClaimForm
 from claims.models import Attribute, Claim, Contradiction, ContradictionClaim, EntityMerge
+from claims.selectors import attributes_with_claim_totals, claim_for_update, claims_for_inline
 from claims.services import (
     attribute_create,
     attribute_update,
@@ -57,7 +57,7 @@ def claim_save_from_form(form: ClaimForm, user) -> Claim:
             user=user,
         )
     return claim_update(
-        claim=Claim.objects.select_related("attribute", "source").get(pk=form.instance.pk),
+        claim=claim_for_update(form.instance.pk),
         user=user,
         value=data["value"],
         value_as_written=data["value_as_written"],
@@ -100,7 +100,7 @@ class AttributeAdmin(GuardedHistoryAdmin):
     ordering = ["code", "id"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(claim_total=Count("claims"))
+        return attributes_with_claim_totals(super().get_queryset(request))
 
     @admin.display(description="claims", ordering="claim_total")
     def claim_count(self, attribute: Attribute) -> int:
@@ -205,7 +205,7 @@ class ClaimInline(admin.StackedInline):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("subject", "attribute", "entity_value")
+        return claims_for_inline(super().get_queryset(request))
 
     def get_readonly_fields(self, request, obj=None):
         return rank_readonly(request, super().get_readonly_fields(request, obj))

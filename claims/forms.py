@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from claims import values
+from claims import selectors, values
 from claims.display import claim_value_display, date_value
 from claims.models import OUTCOMES_WITH_POSITION, Attribute, Claim, Outcome, ValueType
 from claims.services import (
@@ -162,7 +162,7 @@ class FlagForm(forms.Form):
 
     def __init__(self, *args, entity=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["claims"].queryset = Claim.objects.filter(subject=entity)
+        self.fields["claims"].queryset = selectors.claims_of_subject(entity)
 
 
 class IngestForm(forms.Form):
@@ -245,7 +245,7 @@ class CandidateClaimForm(forms.Form):
         super().__init__(*args, **kwargs)
         types = CANDIDATE_TYPES.get(kind, [])
         field = self.fields["attribute"]
-        field.queryset = Attribute.objects.filter(value_type__in=types).order_by("label")
+        field.queryset = selectors.attributes_of_types(types)
         if attributes_by_type is not None:
             fitting = sorted(
                 (a for t in types for a in attributes_by_type.get(t, [])),

@@ -22,7 +22,7 @@ from claims.forms import (
     IngestForm,
     ResolveForm,
 )
-from claims.models import Contradiction, QuoteStatus
+from claims.models import QuoteStatus
 from claims.quotes import highlight_segments, quote_in_context
 from claims.services import (
     StaleDecision,
@@ -32,9 +32,8 @@ from claims.services import (
     value_parse,
 )
 from kb import selectors as kb_selectors
-from kb.models import Entity
 from kb.selectors import AUTOCOMPLETE_MIN_LENGTH, entity_resolve
-from sources.models import Source
+from sources import selectors as source_selectors
 from sources.services import ALREADY_STORED, source_ingest
 
 RESOLVE_PERMISSION = "claims.resolve_contradiction"
@@ -64,10 +63,7 @@ def queue(request):
 
 @require_http_methods(["GET", "POST"])
 def contradiction_detail(request, pk: int):
-    contradiction = get_object_or_404(
-        Contradiction.objects.select_related("subject", "attribute", "resolved_by", "flagged_by"),
-        pk=pk,
-    )
+    contradiction = get_object_or_404(selectors.contradiction_for_page(), pk=pk)
     positions = selectors.contradiction_positions(contradiction)
     form = ResolveForm(positions=positions, initial={"version": contradiction.version})
     if request.method == "POST":
@@ -116,7 +112,7 @@ def contradiction_detail(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def entity_detail(request, pk: int):
-    entity = get_object_or_404(Entity.objects.prefetch_related("aliases"), pk=pk)
+    entity = get_object_or_404(kb_selectors.entity_for_page(), pk=pk)
     form = FlagForm(entity=entity)
     if request.method == "POST":
         if not request.user.has_perm(FLAG_PERMISSION):
@@ -148,7 +144,7 @@ def entity_detail(request, pk: int):
 
 
 def source_detail(request, pk: int):
-    source = get_object_or_404(Source.objects.select_related("publisher", "derived_from"), pk=pk)
+    source = get_object_or_404(source_selectors.source_for_page(), pk=pk)
     claims = selectors.claims_of_source(source)
     spans = [
         (c.quote_start, c.quote_end, c.pk)
@@ -222,7 +218,7 @@ def _candidates_url(source, start: int | None = None) -> str:
 def source_candidates(request, pk: int):
     """Analysts turn a source's amounts, counts and dates into claims, one form per candidate;
     after a save the list comes back, scrolled to the candidate, now marked as saved."""
-    source = get_object_or_404(Source.objects.select_related("publisher"), pk=pk)
+    source = get_object_or_404(source_selectors.source_for_page(), pk=pk)
     can_claim = request.user.has_perm(CLAIM_PERMISSION)
     if request.method == "POST" and not can_claim:
         raise PermissionDenied(NOT_ALLOWED_TO_CLAIM)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Count
 
 from kb.forms import EntityForm
 from kb.history import GuardedHistoryAdmin
 from kb.models import KIND_PROXIES, Entity, EntityAlias, EntityRelation
+from kb.selectors import entities_for_admin_list
 from kb.services import entity_save
 
 admin.site.site_header = "Claim-tracking knowledge base"
@@ -55,14 +55,7 @@ class EntityAdmin(GuardedHistoryAdmin):
     ]
 
     def get_queryset(self, request):
-        # One query for the page: counts annotated, aliases prefetched.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(claim_total=Count("claims", distinct=True))
-            .select_related("merged_into")
-            .prefetch_related("aliases")
-        )
+        return entities_for_admin_list(super().get_queryset(request))
 
     @admin.display(description="aliases")
     def alias_list(self, entity: Entity) -> str:

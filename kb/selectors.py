@@ -8,7 +8,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Subquery, When
 from rapidfuzz.distance import JaroWinkler
 
 from kb.models import Entity, EntityAlias
@@ -197,3 +197,25 @@ def entity_resolve(reference: str) -> Entity | None:
         ).values_list("entity_id", flat=True)
     )
     return Entity.objects.get(pk=by_name.pop()) if len(by_name) == 1 else None
+
+
+def entity_list():
+    """Entities with their aliases, for the API: two queries per page (rows, then aliases)."""
+    return Entity.objects.prefetch_related(
+        Prefetch("aliases", queryset=EntityAlias.objects.order_by("name", "id"))
+    )
+
+
+def entity_for_page():
+    """Entities with their aliases prefetched: two queries."""
+    return Entity.objects.prefetch_related("aliases")
+
+
+def entities_for_admin_list(entities):
+    """The admin's entity list: claims counted, the entity merged into joined, aliases
+    prefetched; two queries a page."""
+    return (
+        entities.annotate(claim_total=Count("claims", distinct=True))
+        .select_related("merged_into")
+        .prefetch_related("aliases")
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from kb.api.pagination import orderings
@@ -10,14 +9,8 @@ from kb.api.renderers import csv_columns
 from kb.api.viewsets import ReadOnlyAPIViewSet
 from kb.filters import EntityFilter
 from kb.models import Entity, EntityAlias
+from kb.selectors import entity_list
 from kb.serializers import EntitySerializer
-
-
-def entity_list():
-    """Entities with their aliases, for the API: two queries per page (rows, then aliases)."""
-    return Entity.objects.prefetch_related(
-        Prefetch("aliases", queryset=EntityAlias.objects.order_by("name", "id"))
-    )
 
 
 @extend_schema_view(

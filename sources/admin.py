@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count
 
 from kb.history import GuardedHistoryAdmin
 from sources.models import Publisher, Source
+from sources.selectors import publishers_with_source_totals, sources_with_claim_totals
 from sources.services import source_delete, source_save
 
 
@@ -18,7 +18,7 @@ class PublisherAdmin(GuardedHistoryAdmin):
     ordering = ["name", "id"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(source_total=Count("sources"))
+        return publishers_with_source_totals(super().get_queryset(request))
 
     @admin.display(description="sources", ordering="source_total")
     def source_count(self, publisher: Publisher) -> int:
@@ -43,13 +43,7 @@ class SourceAdmin(GuardedHistoryAdmin):
     ]
 
     def get_queryset(self, request):
-        # One query for the list: the publisher joined, the claims counted.
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("publisher")
-            .annotate(claim_total=Count("claims"))
-        )
+        return sources_with_claim_totals(super().get_queryset(request))
 
     @admin.display(description="grade")
     def grade(self, source: Source) -> str:

@@ -3,7 +3,12 @@ public name given here too so that `from claims.selectors import ...` finds it."
 
 from __future__ import annotations
 
-from claims.selectors.attributes import attribute_list, attributes_by_value_type
+from claims.selectors.attributes import (
+    attribute_list,
+    attributes_by_value_type,
+    attributes_of_types,
+    attributes_with_claim_totals,
+)
 from claims.selectors.candidates import (
     CandidateRow,
     SourceCandidates,
@@ -14,15 +19,19 @@ from claims.selectors.candidates import (
 from claims.selectors.claims import (
     OpenContradictionIds,
     claim_conflicts,
+    claim_for_update,
     claim_list,
+    claims_for_inline,
     claims_held_on,
     claims_of_source,
+    claims_of_subject,
     entities_with_claim_totals,
     in_open_contradiction,
 )
 from claims.selectors.contradictions import (
     Position,
     attach_positions,
+    contradiction_for_page,
     contradiction_history,
     contradiction_list,
     contradiction_positions,
@@ -38,13 +47,19 @@ __all__ = [
     "attach_positions",
     "attribute_list",
     "attributes_by_value_type",
+    "attributes_of_types",
+    "attributes_with_claim_totals",
     "candidate_claim_key",
     "claim_conflicts",
     "claim_list",
     "claim_search",
     "claims_held_on",
+    "claim_for_update",
+    "claims_for_inline",
     "claims_of_source",
+    "claims_of_subject",
     "contradiction_history",
+    "contradiction_for_page",
     "contradiction_list",
     "contradiction_positions",
     "contradiction_queue",

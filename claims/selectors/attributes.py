@@ -3,12 +3,25 @@ claim forms."""
 
 from __future__ import annotations
 
+from django.db.models import Count
+
 from claims.models import Attribute
 
 
 def attribute_list():
     """Every attribute: one query per page."""
     return Attribute.objects.all()
+
+
+def attributes_of_types(value_types) -> object:
+    """The attributes of the given value types, by label: one query when read."""
+    return Attribute.objects.filter(value_type__in=list(value_types)).order_by("label", "id")
+
+
+def attributes_with_claim_totals(attributes=None):
+    """Attributes (by default all) with `claim_total`: one query."""
+    attributes = Attribute.objects.all() if attributes is None else attributes
+    return attributes.annotate(claim_total=Count("claims"))
 
 
 def attributes_by_value_type() -> dict[str, list]:

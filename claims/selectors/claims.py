@@ -140,6 +140,25 @@ def claim_conflicts(claim: Claim):
     return others
 
 
+def claims_of_subject(entity):
+    """The claims about an entity, in id order (a form's choices): one query when read."""
+    return Claim.objects.filter(subject=entity).order_by("id")
+
+
+def claim_for_update(pk: int) -> Claim:
+    """One claim with its attribute and source, locked for the rest of the transaction."""
+    return (
+        Claim.objects.select_related("attribute", "source")
+        .select_for_update(of=("self",))
+        .get(pk=pk)
+    )
+
+
+def claims_for_inline(claims):
+    """Claims as their source's page lists them: subject, attribute and entity value joined."""
+    return claims.select_related("subject", "attribute", "entity_value")
+
+
 def claims_of_source(source):
     """A source's claims with subject, attribute and entity value joined, in text order, each
     with `open_contradictions` (the ids, as claim_list gives them): one query."""

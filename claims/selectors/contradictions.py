@@ -32,6 +32,12 @@ def contradiction_queue():
     )
 
 
+def contradiction_for_page():
+    """Contradictions with subject, attribute and the editors who flagged or resolved them
+    joined: one query."""
+    return Contradiction.objects.select_related("subject", "attribute", "resolved_by", "flagged_by")
+
+
 def contradiction_list():
     """Contradictions with subject and attribute joined (positions: attach_positions)."""
     return Contradiction.objects.select_related("subject", "attribute")
