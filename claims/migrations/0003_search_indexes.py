@@ -35,7 +35,7 @@ def drop_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0005_entity_merges"),
+        ("claims", "0002_roles"),
     ]
 
     operations = [

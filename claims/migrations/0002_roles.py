@@ -1,4 +1,5 @@
-"""The Analyst and Editor groups and their permissions."""
+"""The Analyst and Editor groups and their permissions (analysts may also list entity merges
+and undo them, which takes the change permission on merges)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
@@ -31,7 +32,10 @@ def create_roles(apps, schema_editor):
     analyst_perms = []
     for app_label, models in ANALYST.items():
         analyst_perms += perms(app_label, [f"{a}_{m}" for m in models for a in ACTIONS])
-    analyst_perms += perms("claims", ["view_contradiction", "flag_contradiction"])
+    analyst_perms += perms(
+        "claims",
+        ["view_contradiction", "flag_contradiction", "view_entitymerge", "change_entitymerge"],
+    )
     editor_perms = analyst_perms + perms(
         "claims", ["change_contradiction", "resolve_contradiction"]
     )
@@ -51,7 +55,7 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
         ("kb", "0001_initial"),
         ("sources", "0001_initial"),
-        ("claims", "0002_contradictions"),
+        ("claims", "0001_initial"),
     ]
 
     operations = [migrations.RunPython(create_roles, remove_roles)]
