@@ -1,4 +1,7 @@
-"""Attributes and claims: typed, dated, quoted statements by one source about one entity."""
+"""Attributes and claims: typed, dated, quoted statements by one source about one entity.
+
+Longer than most modules because a claim's integrity lives in its named check constraints
+(one per value type and interval rule), which belong beside the columns they guard."""
 
 from __future__ import annotations
 
