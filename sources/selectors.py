@@ -1,10 +1,18 @@
-"""Reads of sources and publishers, for the pages, the admin and the API."""
+"""Reads of sources and publishers, for the pages, the admin and the API, and the derivation
+chains of sources (derived_from), with the one walk along them."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.db import connection
 from django.db.models import Count
 
 from sources.models import Publisher, Source
+
+K = TypeVar("K", bound=Hashable)
 
 
 def source_list():
@@ -27,3 +35,76 @@ def publishers_with_source_totals(publishers=None):
     """Publishers (by default all) with `source_total`: one query."""
     publishers = Publisher.objects.all() if publishers is None else publishers
     return publishers.annotate(source_total=Count("sources"))
+
+
+# Derivation chains: what a source repeats (derived_from), and what that one repeats, ...
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """A source on a derivation chain: enough to name it, and the source it derives from."""
+
+    id: int
+    key: str
+    title: str
+    derived_from: int | None
+
+
+def derivation_chain(links: Mapping[K, K | None], start: K) -> list[K]:
+    """Pure: `start`, the source it derives from, the one that derives from, and so on, as far
+    as `links` ({source: the source it derives from, or None}) goes. The chain ends at a source
+    that derives from nothing or that `links` does not know, and stops before a repeat, so a
+    cycle ends where it would close. The one walk along derived_from: corroboration and the
+    cycle check both take it."""
+    chain, seen = [start], {start}
+    current = links.get(start)
+    while current is not None and current not in seen:
+        chain.append(current)
+        seen.add(current)
+        current = links.get(current)
+    return chain
+
+
+def derivation_cycle(links: Mapping[K, K | None], start: K) -> list[K] | None:
+    """Pure: the circle `start`, ..., `start` that following `links` from `start` closes, or
+    None when the chain from `start` ends without coming back to it."""
+    chain = derivation_chain(links, start)
+    return [*chain, start] if links.get(chain[-1]) == start else None
+
+
+def source_chains(source_ids: Iterable[int]) -> dict[int, SourceLink]:
+    """The given sources and every source they derive from, directly or through a chain of
+    any length: {id: SourceLink}. One query (a recursive CTE; UNION stops at a repeat, so a
+    cycle cannot make it loop)."""
+    ids = sorted({int(source_id) for source_id in source_ids})
+    if not ids:
+        return {}
+    table = connection.ops.quote_name(Source._meta.db_table)
+    seeds = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"WITH RECURSIVE chain(id) AS ("
+        f"SELECT id FROM {table} WHERE id IN ({seeds}) "
+        f"UNION SELECT up.derived_from_id FROM {table} up INNER JOIN chain ON up.id = chain.id "
+        f"WHERE up.derived_from_id IS NOT NULL) "
+        f"SELECT s.id, s.key, s.title, s.derived_from_id FROM {table} s "
+        f"WHERE s.id IN (SELECT id FROM chain)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return {row[0]: SourceLink(*row) for row in cursor.fetchall()}
+
+
+def source_derivation_cycle(source: Source) -> list[SourceLink] | None:
+    """The circle of copies that `source`'s derived_from would close (from `source` through
+    what it derives from back to `source`), or None. One query; none for a new source or one
+    that derives from nothing."""
+    if source.pk is None or source.derived_from_id is None:
+        return None
+    chains = source_chains([source.derived_from_id])
+    links = {link.id: link.derived_from for link in chains.values()}
+    links[source.pk] = source.derived_from_id
+    cycle = derivation_cycle(links, source.pk)
+    if cycle is None:
+        return None
+    chains[source.pk] = SourceLink(source.pk, source.key, source.title, source.derived_from_id)
+    return [chains[source_id] for source_id in cycle]

@@ -37,6 +37,11 @@ from claims.selectors.contradictions import (
     contradiction_positions,
     contradiction_queue,
 )
+from claims.selectors.corroboration import (
+    attach_corroboration,
+    claim_corroboration,
+    position_corroboration,
+)
 from claims.selectors.search import claim_search, rare_words
 
 __all__ = [
@@ -44,6 +49,7 @@ __all__ = [
     "OpenContradictionIds",
     "Position",
     "SourceCandidates",
+    "attach_corroboration",
     "attach_positions",
     "attribute_list",
     "attributes_by_value_type",
@@ -51,6 +57,7 @@ __all__ = [
     "attributes_with_claim_totals",
     "candidate_claim_key",
     "claim_conflicts",
+    "claim_corroboration",
     "claim_list",
     "claim_search",
     "claims_held_on",
@@ -65,6 +72,7 @@ __all__ = [
     "contradiction_queue",
     "entities_with_claim_totals",
     "in_open_contradiction",
+    "position_corroboration",
     "rare_words",
     "source_candidates",
     "unused_claim_key",

@@ -1,0 +1,173 @@
+"""Independent corroboration (claims/corroboration.py): the rule without a database, then the
+selectors that read its facts on both databases."""
+
+from __future__ import annotations
+
+import pytest
+
+from claims.corroboration import Corroboration, Origin, SourceFact, corroborate
+from sources.selectors import derivation_chain, derivation_cycle
+
+
+def fact(source_id: int, derived_from: int | None = None, grade: str = "C") -> SourceFact:
+    return SourceFact(source_id, derived_from, grade)
+
+
+# The chain walk both the rule and the cycle check take.
+
+
+def test_a_chain_runs_from_a_source_to_the_one_that_derives_from_nothing():
+    assert derivation_chain({3: 2, 2: 1, 1: None}, 3) == [3, 2, 1]
+
+
+def test_a_chain_ends_where_the_links_stop_going_on():
+    assert derivation_chain({3: 2}, 3) == [3, 2]
+
+
+def test_a_chain_stops_before_going_round_a_cycle():
+    assert derivation_chain({1: 2, 2: 3, 3: 2}, 1) == [1, 2, 3]
+
+
+def test_a_cycle_is_named_from_the_source_round_to_itself():
+    assert derivation_cycle({1: 3, 3: 2, 2: 1}, 1) == [1, 3, 2, 1]
+    assert derivation_cycle({1: 1}, 1) == [1, 1]
+
+
+def test_a_chain_that_ends_or_loops_elsewhere_is_no_cycle_of_the_source():
+    assert derivation_cycle({1: 2, 2: None}, 1) is None
+    assert derivation_cycle({1: 2, 2: 3, 3: 2}, 1) is None
+
+
+# The rule.
+
+
+def test_a_chain_inside_one_position_counts_once_naming_its_origin():
+    # A <- B <- C: B repeats A, C repeats B.
+    found = corroborate([fact(3, 2), fact(2, 1), fact(1)])
+
+    assert found.independent == 1
+    assert found.origins == (Origin(source=1, grade="C", copies=(2, 3), repeats=None),)
+
+
+def test_two_independent_sources_count_two():
+    found = corroborate([fact(1, grade="B"), fact(2, grade="D")])
+
+    assert found.independent == 2
+    assert [origin.source for origin in found.origins] == [1, 2]
+    assert all(origin.copies == () for origin in found.origins)
+
+
+def test_a_copy_in_another_position_leaves_each_position_its_own_count():
+    # B derives from A, but A stands in one position and B in the other.
+    links = {1: None}
+    first, second = corroborate([fact(1)], links), corroborate([fact(2, 1)], links)
+
+    assert first.independent == second.independent == 1
+    assert second.origins == (Origin(source=2, grade="C", copies=(), repeats=1),)
+
+
+def test_a_source_deriving_from_one_outside_the_position_counts_itself():
+    found = corroborate([fact(2, 9, grade="B"), fact(3, grade="C")], {9: None})
+
+    assert found.independent == 2
+    assert found.origins[0] == Origin(source=2, grade="B", copies=(), repeats=9)
+
+
+def test_a_chain_through_a_source_outside_the_position_still_counts_once():
+    # C repeats X (outside), which repeats A: C is a copy of A.
+    found = corroborate([fact(1), fact(3, 9)], {9: 1})
+
+    assert found.independent == 1
+    assert found.origins == (Origin(source=1, grade="C", copies=(3,), repeats=None),)
+
+
+def test_two_copies_of_one_outside_source_count_once():
+    found = corroborate([fact(2, 9, grade="D"), fact(3, 9, grade="B")], {9: None})
+
+    assert found.independent == 1
+    # Equally near the common source: the better graded one is the origin.
+    assert found.origins == (Origin(source=3, grade="B", copies=(2,), repeats=9),)
+
+
+def test_the_best_grade_is_the_best_among_the_independent_sources():
+    found = corroborate([fact(1, grade="C"), fact(2, grade="B"), fact(3, grade="E")])
+
+    assert found.best_grade == "B"
+    assert [origin.grade for origin in found.origins] == ["B", "C", "E"]
+
+
+def test_a_copy_graded_better_than_its_origin_lifts_neither_count_nor_grade():
+    found = corroborate([fact(1, grade="D"), fact(2, 1, grade="A")])
+
+    assert (found.independent, found.best_grade) == (1, "D")
+
+
+def test_a_source_counted_twice_counts_once():
+    assert corroborate([fact(1), fact(1)]).independent == 1
+
+
+def test_no_sources_give_no_corroboration():
+    assert corroborate([]) == Corroboration(independent=0, best_grade=None, origins=())
+
+
+def test_sources_caught_in_an_old_cycle_still_give_an_answer():
+    found = corroborate([fact(1, 2), fact(2, 1)])
+
+    assert found.independent >= 1
+
+
+# The selectors, on the database.
+
+
+@pytest.fixture
+def position(db):
+    """Three sources: the wire story A, B repeating it, C independent; a claim from each."""
+    from claims.models import Attribute
+    from claims.services import claim_create, value_parse
+    from tests.factories import EntityFactory, SourceFactory
+
+    wire = SourceFactory(key="wire", title="Wire story", reliability="B")
+    copy = SourceFactory(key="copy", title="Copy", reliability="A", derived_from=wire)
+    other = SourceFactory(key="other", title="Other", reliability="C")
+    subject = EntityFactory()
+    attribute = Attribute.objects.create(code="deal", label="Deal", value_type="money")
+    claims = [
+        claim_create(
+            key=f"claim-{source.key}", subject=subject, attribute=attribute, source=source,
+            value=value_parse(attribute=attribute, text="$5 million"), quote="$5 million",
+            credibility=3,
+        )  # fmt: skip
+        for source in (wire, copy, other)
+    ]
+    return claims
+
+
+def test_a_positions_corroboration_names_its_origins_and_their_copies(
+    position, django_assert_max_num_queries
+):
+    from claims.models import Claim
+    from claims.selectors import position_corroboration
+
+    claims = list(Claim.objects.select_related("source__publisher").order_by("id"))
+    with django_assert_max_num_queries(1):
+        found = position_corroboration(claims)
+
+    assert found.independent == 2
+    assert found.best_grade == "B"
+    wire = found.origins[0]
+    assert (wire.source.title, [copy.title for copy in wire.copies]) == ("Wire story", ["Copy"])
+    assert found.origins[1].source.title == "Other"
+
+
+def test_a_claims_corroboration_counts_the_sources_giving_the_same_value(
+    position, django_assert_max_num_queries
+):
+    from claims.models import Claim
+    from claims.selectors import claim_corroboration
+
+    claim = Claim.objects.get(key="claim-other")
+    with django_assert_max_num_queries(2):
+        found = claim_corroboration(claim)
+
+    assert found.independent == 2
+    assert [origin.source.key for origin in found.origins] == ["wire", "other"]
