@@ -1,12 +1,14 @@
-# The two commands: `make run` serves the demo, `make test` runs the whole suite.
+# `make run` serves the demo, `make serve` the production server (README: Deploying),
+# `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WEB_CONCURRENCY ?= 2
 
-.PHONY: run test test-sqlite test-postgres venv lint bench
+.PHONY: run serve test test-sqlite test-postgres venv lint bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +29,16 @@ run: venv
 	@echo "Keep superusers (createsuperuser) for administrators: a superuser passes every check."
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production: DEBUG off (SECRET_KEY and ALLOWED_HOSTS must be set), the database migrated, the
+# cache table made (used when CACHE_URL is unset), static files collected with hashed names, and
+# gunicorn with WEB_CONCURRENCY workers; every other setting from the environment as for `run`.
+serve: venv
+	DEBUG=false $(BIN)/python manage.py migrate --noinput
+	DEBUG=false $(BIN)/python manage.py createcachetable
+	DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DEBUG=false exec $(BIN)/gunicorn kb.wsgi --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
+		--access-logfile - --error-logfile -
 
 # The whole suite on SQLite, then on PostgreSQL as well when DATABASE_URL is set.
 test: venv

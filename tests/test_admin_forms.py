@@ -163,6 +163,11 @@ ROWS: dict[str, Row] = {
     ),
     "claims.Contradiction": Row(None, refused=ADMINS),
     "claims.EntityMerge": Row(None, refused=ADMINS),
+    # django-axes' sign-in records: administrators read them and delete an attempt to unlock;
+    # nobody adds one by hand (tests/deploy/test_signin_lockout.py).
+    "axes.AccessAttempt": Row(None, refused=ADMINS),
+    "axes.AccessLog": Row(None, refused=ADMINS),
+    "axes.AccessFailureLog": Row(None, refused=ADMINS),
     "auth.User": Row(
         "administrator",
         fill_user,

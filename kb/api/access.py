@@ -1,10 +1,11 @@
-"""Who may read the API: everyone, unless KB_API_PUBLIC is false; then signed-in users and
-token holders (authentication and throttles are DRF's, chosen in settings.REST_FRAMEWORK)."""
+"""Who may read the API and who a client is: everyone may read unless KB_API_PUBLIC is false, and a
+client is the address the trusted proxies report (authentication and throttles are DRF's)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from rest_framework import permissions
+from rest_framework.throttling import BaseThrottle
 
 # A message clients see; tests assert on it.
 NOT_SIGNED_IN = "The API is open to signed-in users and API tokens only: sign in or send a token."
@@ -22,3 +23,10 @@ class ReadAccess(permissions.BasePermission):
         if request.method not in permissions.SAFE_METHODS:
             return True
         return settings.KB_API_PUBLIC or bool(request.user and request.user.is_authenticated)
+
+
+def client_address(request) -> str | None:
+    """The client's address: the connection's, or with KB_TRUSTED_PROXIES=N the one the N-th
+    proxy from the server wrote into X-Forwarded-For. The API's throttles and the sign-in
+    lockout (django-axes) both count by it, so neither can be reset with a made-up header."""
+    return BaseThrottle().get_ident(request)

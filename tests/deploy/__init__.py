@@ -1,0 +1,1 @@
+"""Tests of the production path: settings, gunicorn with WhiteNoise, shared state, sign-in limits, CSP."""

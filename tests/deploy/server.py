@@ -1,0 +1,140 @@
+"""The production server as `make serve` starts it, in a subprocess on 127.0.0.1, for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+PORTS = range(8200, 8250)
+# Variables of the test run that must not leak into the server's settings.
+NOT_PASSED_ON = ("DATABASE_URL", "CACHE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+STARTUP_SECONDS = 120
+
+
+def production_environment(database_url: str, **variables: str) -> dict[str, str]:
+    """The environment of a production server on plain HTTP at 127.0.0.1: DEBUG off, a fresh
+    secret, and cookies allowed without TLS (the tests' client speaks plain HTTP)."""
+    environment = {k: v for k, v in os.environ.items() if k not in NOT_PASSED_ON}
+    environment.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url,
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+    )
+    environment.update(variables)
+    return environment
+
+
+def database_url(tmp_path: Path) -> str:
+    """A database the server and the test both see: on PostgreSQL the test database itself (the
+    test must be transactional), on SQLite a file of the test's own, migrated by `make serve`."""
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+        host = db["HOST"] or "127.0.0.1"
+        port = f":{db['PORT']}" if db["PORT"] else ""
+        return f"postgres://{quote(db['USER'], safe='')}{password}@{host}{port}/{db['NAME']}"
+    return f"sqlite:///{tmp_path / 'db.sqlite3'}"
+
+
+def manage(environment: dict[str, str], *arguments: str, **variables: str) -> str:
+    """Run a management command against the server's database; its output."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env={**environment, **variables},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port on 127.0.0.1 between {PORTS.start} and {PORTS.stop - 1}")
+
+
+@contextlib.contextmanager
+def serving(environment: dict[str, str], log: Path):
+    """`make serve` on a free port of 127.0.0.1; yields its base URL once it answers, and stops
+    it (the whole process group: make, gunicorn's master and its workers) whatever happens."""
+    port = free_port()
+    command = [
+        "make", "--no-print-directory", "-o", ".venv/.installed", "serve",
+        "HOST=127.0.0.1", f"PORT={port}", f"BIN={Path(sys.executable).parent}",
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            _wait_until_it_answers(process, url, log)
+            yield url
+        finally:
+            _stop(process)
+
+
+def _wait_until_it_answers(process: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"`make serve` exited with {process.returncode}:\n{log.read_text()}"
+            )
+        try:
+            # The sign-in page: answering it costs nothing of the API's throttle budget.
+            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise AssertionError(
+        f"the server did not answer within {STARTUP_SECONDS} s:\n{log.read_text()}"
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the group (gunicorn stops gracefully), SIGKILL to whatever is left after 30 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _group_alive(process):
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def _group_alive(process: subprocess.Popen) -> bool:
+    process.poll()  # reap make once it has exited, so that its group id can go
+    try:
+        os.killpg(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
