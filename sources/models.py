@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -20,6 +21,12 @@ class Reliability(models.TextChoices):
 
 
 GRADES = Reliability.values
+
+# A message users see; tests assert on it.
+DERIVATION_CYCLE = (
+    "This would make a circle of copies: {chain} (each derives from the next). Choose the "
+    "source this one repeats, not one that repeats it."
+)
 
 
 class Publisher(models.Model):
@@ -132,6 +139,19 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """Refuse a derived_from that would close a circle of copies (one query), naming the
+        chain: the admin's form and source_save (full_clean) both ask."""
+        # Imported here: the selectors read this module's models.
+        from sources.selectors import source_derivation_cycle
+
+        if self.derived_from_id is None or self.derived_from_id == self.pk:
+            return  # nothing to check, or the constraint source_not_derived_from_itself says it
+        cycle = source_derivation_cycle(self)
+        if cycle:
+            chain = " → ".join(f"“{link.title}”" for link in cycle)
+            raise ValidationError({"derived_from": DERIVATION_CYCLE.format(chain=chain)})
 
     @property
     def grade(self) -> str:
