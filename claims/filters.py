@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -32,6 +33,21 @@ from sources.filters import grades_at_least, reliability_in
 from sources.models import Reliability, SourceKind
 
 CREDIBILITY_CHOICES = [(str(grade), str(grade)) for grade in range(1, 7)]
+
+# Ids are 64-bit integers at most on both databases: a larger number is a 400, not an overflow.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number from 1 to MAX_ID; anything else (1.5, a 30-digit number) is a 400
+    naming the parameter, not a rounded id or a database error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
 
 
 class AttributeFilter(APIFilterSet):
@@ -87,15 +103,13 @@ class EntityFactsFilter(ClaimTrustFilter):
 
 
 class ClaimFilter(ClaimTrustFilter):
-    subject = django_filters.NumberFilter(
+    subject = IdFilter(
         field_name="subject_id", lookup_expr="exact", help_text="The subject entity's id."
     )
     subject_key = django_filters.CharFilter(
         field_name="subject__key", lookup_expr="exact", help_text="The subject entity's key."
     )
-    source = django_filters.NumberFilter(
-        field_name="source_id", lookup_expr="exact", help_text="The source's id."
-    )
+    source = IdFilter(field_name="source_id", lookup_expr="exact", help_text="The source's id.")
     source_key = django_filters.CharFilter(
         field_name="source__key", lookup_expr="exact", help_text="The source's key."
     )
@@ -162,7 +176,7 @@ class ContradictionFilter(APIFilterSet):
         field_name="status", lookup_expr="exact", choices=ContradictionStatus.choices,
         help_text="open, resolved or dismissed.",
     )  # fmt: skip
-    subject = django_filters.NumberFilter(
+    subject = IdFilter(
         field_name="subject_id", lookup_expr="exact", help_text="The subject entity's id."
     )
     subject_key = django_filters.CharFilter(

@@ -9,7 +9,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.display import plain_decimal, value_display
-from claims.models import NUMERIC_TYPES, Attribute, Claim, Contradiction, Outcome, ValueType
+from claims.models import (
+    NUMERIC_TYPES,
+    Attribute,
+    Claim,
+    Contradiction,
+    ContradictionStatus,
+    Outcome,
+    ValueType,
+)
 from kb.serializers import (
     EntityRefSerializer,
     PartialDateField,
@@ -17,7 +25,8 @@ from kb.serializers import (
     described,
     iso_at_precision,
 )
-from sources.serializers import SourceRefSerializer
+from sources.models import Reliability
+from sources.serializers import GRADE_HELP, SourceRefSerializer
 
 _NUMBER = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "example": "180000000"}
 _NULLABLE_NUMBER = {**_NUMBER, "nullable": True}
@@ -132,7 +141,22 @@ FIELD_HELP = {
     "note": "The editor's reason for the decision.",
     "detected_at": "When the contradiction was first detected or flagged.",
     "resolved_at": "When an editor decided; null while open.",
+    "origin": "automatic: detected by the rules of SPEC section 3; manual: flagged by hand by "
+    "an analyst (flag_note says why).",
+    "flag_note": "Why an analyst flagged these claims by hand; empty for a detected one.",
+    "reopened_at": "When a new or changed claim last reopened a decided contradiction; null if "
+    "never.",
+    "reopen_reason": "Which claim reopened it and why; empty if it was never reopened.",
+    "withdrawn_at": "When its claims stopped conflicting (edited or deleted): it is kept on "
+    "record but no longer listed by default; null while current.",
+    "withdrawn_reason": "Why it was withdrawn; empty while current.",
 }
+
+CORROBORATION_RULE = (
+    "Sources are counted by README's Independent corroboration: a source that repeats another "
+    "(derived_from, directly or through a chain) or repeats the same source as another counts "
+    "once with it."
+)
 
 
 class AttributeRefSerializer(ReadOnlyModelSerializer):
@@ -185,8 +209,67 @@ class AttributeSerializer(ReadOnlyModelSerializer):
         extra_kwargs = described(FIELD_HELP, fields)
 
 
+class SourceNameSerializer(serializers.Serializer):
+    """A source where corroboration names it."""
+
+    id = serializers.IntegerField(help_text="The source's id.")
+    key = serializers.CharField(help_text="The source's stable external key.")
+    title = serializers.CharField(help_text="The document's title.")
+
+
+class OriginSerializer(serializers.Serializer):
+    """One independent source, and the sources that repeat it."""
+
+    id = serializers.IntegerField(source="source.id", help_text="The source's id.")
+    key = serializers.CharField(source="source.key", help_text="The source's stable key.")
+    title = serializers.CharField(source="source.title", help_text="The document's title.")
+    grade = serializers.ChoiceField(choices=Reliability.choices, help_text=GRADE_HELP)
+    copies = SourceNameSerializer(
+        many=True,
+        help_text="The other sources here that repeat it, directly or through a chain, or "
+        "repeat the same source: counted once, with it.",
+    )
+    repeats = SourceNameSerializer(
+        allow_null=True,
+        help_text="The source it derives from itself, which does not back this value (it is "
+        "not among the claims counted); null if none.",
+    )
+
+
+class CorroborationSerializer(serializers.Serializer):
+    """How many independent sources back a value, their best grade, and each one named."""
+
+    independent = serializers.IntegerField(help_text="How many independent sources.")
+    best_grade = serializers.ChoiceField(
+        choices=Reliability.choices,
+        allow_null=True,
+        help_text="The best reliability grade among the independent sources (a copy's grade "
+        "does not count); null when there are none.",
+    )
+    origins = OriginSerializer(
+        many=True, help_text="The independent sources, best graded first, each with its copies."
+    )
+
+
+class ClaimContradictionSerializer(serializers.Serializer):
+    """A contradiction a claim stands in, and where it stands."""
+
+    id = serializers.IntegerField(help_text="The contradiction's id.")
+    status = serializers.ChoiceField(
+        choices=ContradictionStatus.choices, help_text=FIELD_HELP["status"]
+    )
+    outcome = OutcomeField(help_text="The editor's decision; null while open.")
+    withdrawn = serializers.BooleanField(
+        help_text="Whether it is withdrawn: its claims no longer conflict (kept on record)."
+    )
+    position = serializers.IntegerField(
+        help_text="The claim's position in it, 0-based, in the order of its positions."
+    )
+
+
 class ClaimSerializer(ReadOnlyModelSerializer):
-    """A claim as SPEC section 5 fixes it."""
+    """A claim as SPEC section 5 fixes it, with every contradiction it stands in and the
+    independent sources giving its value."""
 
     subject = EntityRefSerializer(help_text="The entity the claim is about.")
     attribute = AttributeRefSerializer(help_text="The property the claim gives a value for.")
@@ -209,6 +292,16 @@ class ClaimSerializer(ReadOnlyModelSerializer):
         child=serializers.IntegerField(),
         help_text="The ids of the open contradictions the claim stands in.",
     )
+    all_contradictions = ClaimContradictionSerializer(
+        many=True,
+        help_text="Every contradiction the claim stands in, open, decided or withdrawn, by id, "
+        "with its status and the claim's position.",
+    )
+    corroboration = CorroborationSerializer(
+        help_text="The independent sources giving the same value: the sources of the claims "
+        "of this subject and attribute whose value is the same (this claim's included). "
+        + CORROBORATION_RULE
+    )
 
     def to_representation(self, claim: Claim) -> dict:
         # DRF's walk over the fields above costs about 65 µs a claim, more than the rows'
@@ -229,6 +322,7 @@ class ClaimSerializer(ReadOnlyModelSerializer):
         fields = (
             "id", "key", "subject", "attribute", "value", "valid_from", "valid_to",
             "claimed_on", "source", "quote", "credibility", "rank", "contradictions",
+            "all_contradictions", "corroboration",
         )  # fmt: skip
         read_only_fields = fields
         extra_kwargs = described(FIELD_HELP, fields)
@@ -297,15 +391,46 @@ class PositionSerializer(serializers.Serializer):
     """One side of a contradiction: the claims that agree with each other."""
 
     display = serializers.CharField(help_text="The position's value, as people read it.")
+    corroboration = CorroborationSerializer(
+        help_text="The independent sources behind the position's claims. " + CORROBORATION_RULE
+    )
     claims = ClaimSerializer(many=True, help_text="The claims of this position, in full.")
 
 
+class DecisionSerializer(serializers.Serializer):
+    """An editor's decision, as the contradiction's history keeps it."""
+
+    decided_at = serializers.DateTimeField(help_text="When it was decided.")
+    by = serializers.CharField(allow_null=True, help_text="Who decided (a username), if known.")
+    status = serializers.ChoiceField(
+        choices=ContradictionStatus.choices, help_text="resolved, or dismissed (false positive)."
+    )
+    outcome = OutcomeField(help_text="The outcome recorded.")
+    note = serializers.CharField(help_text="The editor's reason.")
+
+
 class ContradictionSerializer(ReadOnlyModelSerializer):
-    """A contradiction as SPEC section 5 fixes it, its positions side by side."""
+    """A contradiction as SPEC section 5 fixes it, its positions side by side, with what its
+    page says: origin, flag, reopening, withdrawal and every decision."""
 
     subject = EntityRefSerializer(help_text="The entity the claims are about.")
     attribute = AttributeRefSerializer(help_text="The attribute they disagree on.")
     outcome = OutcomeField(help_text="The editor's decision; null while open.")
+    flagged_by = serializers.CharField(
+        source="flagged_by.username",
+        allow_null=True,
+        help_text="Who flagged it by hand (a username); null for a detected one.",
+    )
+    resolved_by = serializers.CharField(
+        source="resolved_by.username",
+        allow_null=True,
+        help_text="Who made the decision in force (a username); null while open.",
+    )
+    decisions = DecisionSerializer(
+        many=True,
+        help_text="Every decision recorded on it, oldest first: a revised decision, or one "
+        "made after a reopening, adds one.",
+    )
     positions = PositionSerializer(
         many=True,
         source="api_positions",
@@ -316,7 +441,8 @@ class ContradictionSerializer(ReadOnlyModelSerializer):
         model = Contradiction
         fields = (
             "id", "status", "outcome", "note", "subject", "attribute", "detected_at",
-            "resolved_at", "positions",
+            "resolved_at", "origin", "flag_note", "flagged_by", "resolved_by", "reopened_at",
+            "reopen_reason", "withdrawn_at", "withdrawn_reason", "decisions", "positions",
         )  # fmt: skip
         read_only_fields = fields
         extra_kwargs = described(FIELD_HELP, fields)
@@ -370,3 +496,15 @@ class FactSerializer(serializers.Serializer):
 class EntityFactsSerializer(serializers.Serializer):
     entity = EntityRefSerializer(help_text="The entity.")
     facts = FactSerializer(many=True, help_text="One entry per attribute claimed, by label.")
+
+
+class FactRowSerializer(serializers.Serializer):
+    """One claim of an entity's facts: a row of the facts endpoint's CSV (long format)."""
+
+    entity = EntityRefSerializer(help_text="The entity.")
+    attribute = AttributeRefSerializer(help_text="The attribute.")
+    value = serializers.CharField(help_text="The value the claim gives, as people read it.")
+    best = serializers.BooleanField(help_text="Whether it is the attribute's best value.")
+    holds = serializers.BooleanField(help_text="Whether it is among the values that hold.")
+    contested = serializers.BooleanField(help_text="Whether the attribute is contested.")
+    claim = ClaimSerializer(help_text="The claim, with its source.")

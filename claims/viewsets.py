@@ -10,16 +10,20 @@ from claims.facts import entity_facts
 from claims.filters import AttributeFilter, ClaimFilter, ContradictionFilter, EntityFactsFilter
 from claims.models import Attribute, Claim, Contradiction
 from claims.selectors import (
+    attach_corroboration,
+    attach_decisions,
     attach_positions,
     attribute_list,
     claim_list,
     contradiction_list,
+    with_memberships,
 )
 from claims.serializers import (
     AttributeSerializer,
     ClaimSerializer,
     ContradictionSerializer,
     EntityFactsSerializer,
+    FactRowSerializer,
 )
 from kb.api.pagination import orderings
 from kb.api.renderers import csv_columns
@@ -50,7 +54,8 @@ class AttributeViewSet(ReadOnlyAPIViewSet):
     list=extend_schema(
         summary="Claims",
         description="One statement by one source each: subject, attribute, value, dates, the "
-        "verbatim quote, grades, and the open contradictions it stands in.",
+        "verbatim quote, grades, the contradictions it stands in, and the independent sources "
+        "giving the same value.",
     ),
     retrieve=extend_schema(summary="One claim"),
 )
@@ -62,15 +67,27 @@ class ClaimViewSet(ReadOnlyAPIViewSet):
     csv_header = csv_columns(ClaimSerializer)
 
     def get_queryset(self):
-        return claim_list()
+        return with_memberships(claim_list())
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        attach_corroboration(claims=page)
+        return page
+
+    def get_object(self):
+        claim = super().get_object()
+        attach_corroboration(claims=[claim])
+        return claim
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Contradictions",
         description="Claims on one subject and attribute that cannot all be true, their "
-        "positions side by side with every claim in full. Withdrawn ones (whose claims no "
-        "longer conflict) are left out unless `withdrawn` asks for them.",
+        "positions side by side with every claim in full and the independent sources behind "
+        "each, how the contradiction came about (detected or flagged by hand), and every "
+        "decision on it. Withdrawn ones (whose claims no longer conflict) are left out unless "
+        "`withdrawn` asks for them.",
     ),
     retrieve=extend_schema(summary="One contradiction, withdrawn or not"),
 )
@@ -85,11 +102,13 @@ class ContradictionViewSet(ReadOnlyAPIViewSet):
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         attach_positions(page)
+        attach_decisions(page)
         return page
 
     def get_object(self):
         contradiction = super().get_object()
         attach_positions([contradiction])
+        attach_decisions([contradiction])
         return contradiction
 
     def filter_queryset(self, queryset):
@@ -99,6 +118,36 @@ class ContradictionViewSet(ReadOnlyAPIViewSet):
         return super().filter_queryset(queryset)
 
 
+# The facts CSV's columns: a FactRowSerializer flattened, less the claim's subject and attribute,
+# which the row's entity and attribute already give.
+FACT_CSV_COLUMNS = tuple(
+    column
+    for column in csv_columns(FactRowSerializer)
+    if not column.startswith(("claim.subject.", "claim.attribute."))
+)
+
+
+def fact_rows(found: dict) -> list[dict]:
+    """An entity's facts as FactRowSerializer rows: one per claim, best value first."""
+    rows = []
+    for fact in found["facts"]:
+        holding = {id(value) for value in fact.best_values}
+        for value in fact.values:
+            rows += [
+                {
+                    "entity": found["entity"],
+                    "attribute": fact.attribute,
+                    "value": value.display,
+                    "best": value is fact.best,
+                    "holds": id(value) in holding,
+                    "contested": fact.contested,
+                    "claim": claim,
+                }
+                for claim in value.claims
+            ]
+    return rows
+
+
 class EntityFactsViewSet(ReadOnlyAPIViewSet):
     """GET /api/v1/entities/{id}/facts/: everything known of one entity, in one request."""
 
@@ -106,13 +155,15 @@ class EntityFactsViewSet(ReadOnlyAPIViewSet):
     version_models = CLAIM_MODELS
     pagination_class = None
     filterset_class = None
-    csv_header = None
+    csv_header = FACT_CSV_COLUMNS
 
     @extend_schema(
         summary="An entity's facts",
         description="Per attribute: the best value, every value with its claims and sources, "
         "and the state of the attribute's contradictions. The time and trust filters narrow "
-        "the claims considered.",
+        "the claims considered. As CSV (`format=csv`): one row per claim (entity, attribute, "
+        "value, whether it is the best value, holds and is contested, then the claim and its "
+        "source), for a spreadsheet.",
         parameters=[
             OpenApiParameter(name, str, description=facts_filter.extra.get("help_text", ""))
             for name, facts_filter in EntityFactsFilter.base_filters.items()
@@ -121,15 +172,26 @@ class EntityFactsViewSet(ReadOnlyAPIViewSet):
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
+    def accepted_parameters(self) -> set[str]:
+        return super().accepted_parameters() | set(EntityFactsFilter.base_filters)
+
     def get_queryset(self):
         return Entity.objects.all()
 
+    def get_serializer(self, *args, **kwargs):
+        if args and getattr(self.request.accepted_renderer, "format", None) == "csv":
+            kwargs["context"] = self.get_serializer_context()
+            return FactRowSerializer(fact_rows(args[0]), many=True, **kwargs)
+        return super().get_serializer(*args, **kwargs)
+
     def get_object(self):
         entity = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        claims = claim_list().filter(subject=entity)
+        claims = with_memberships(claim_list().filter(subject=entity))
         filterset = EntityFactsFilter(
             self.request.query_params, queryset=claims, request=self.request
         )
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        return {"entity": entity, "facts": entity_facts(entity, filterset.qs)}
+        facts = entity_facts(entity, filterset.qs)
+        attach_corroboration(claims=[claim for fact in facts for claim in fact.claims])
+        return {"entity": entity, "facts": facts}

@@ -29,13 +29,16 @@ from claims.selectors.claims import (
     in_open_contradiction,
 )
 from claims.selectors.contradictions import (
+    Decision,
     Position,
+    attach_decisions,
     attach_positions,
     contradiction_for_page,
     contradiction_history,
     contradiction_list,
     contradiction_positions,
     contradiction_queue,
+    with_memberships,
 )
 from claims.selectors.corroboration import (
     attach_corroboration,
@@ -46,10 +49,12 @@ from claims.selectors.search import claim_search, rare_words
 
 __all__ = [
     "CandidateRow",
+    "Decision",
     "OpenContradictionIds",
     "Position",
     "SourceCandidates",
     "attach_corroboration",
+    "attach_decisions",
     "attach_positions",
     "attribute_list",
     "attributes_by_value_type",
@@ -76,4 +81,5 @@ __all__ = [
     "rare_words",
     "source_candidates",
     "unused_claim_key",
+    "with_memberships",
 ]

@@ -1,15 +1,20 @@
-"""Reads of contradictions: the editors' queue, the API's list, a contradiction's history,
-and its positions side by side with their claims."""
+"""Reads of contradictions: the editors' queue, the API's list, a contradiction's history and
+decisions, its positions side by side with their claims and their independent corroboration,
+and every contradiction a claim stands in."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db import models
+from django.db.models import Count, F
 
+from claims.corroboration import Corroboration
 from claims.display import value_display
 from claims.models import Contradiction, ContradictionClaim, ContradictionStatus
 from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds
+from claims.selectors.corroboration import attach_corroboration
 
 # A position's claims in value order (SPEC section 3), the claim id breaking ties.
 _POSITION_ORDER = ("position", "claim__low", "claim__date_low", "claim__id")
@@ -20,6 +25,19 @@ class Position:
     index: int
     display: str
     claims: list
+    # The independent sources behind its claims (claims/corroboration.py).
+    corroboration: Corroboration | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An editor's decision on a contradiction, as its history keeps it."""
+
+    decided_at: datetime.datetime
+    by: str | None  # the editor's username
+    status: str
+    outcome: str
+    note: str
 
 
 def contradiction_queue():
@@ -39,8 +57,9 @@ def contradiction_for_page():
 
 
 def contradiction_list():
-    """Contradictions with subject and attribute joined (positions: attach_positions)."""
-    return Contradiction.objects.select_related("subject", "attribute")
+    """Contradictions with subject, attribute and the people who flagged or resolved them
+    joined (positions: attach_positions; decisions: attach_decisions)."""
+    return Contradiction.objects.select_related("subject", "attribute", "flagged_by", "resolved_by")
 
 
 def contradiction_history(contradiction: Contradiction):
@@ -50,7 +69,8 @@ def contradiction_history(contradiction: Contradiction):
 
 def contradiction_positions(contradiction: Contradiction) -> list[Position]:
     """The positions of a contradiction, each with its claims ordered by value, claims with
-    their source, publisher, subject, entity value and author loaded: one query."""
+    their source, publisher, subject, entity value and author loaded, and its independent
+    corroboration: one query, and one more when a source of theirs derives from another."""
     memberships = contradiction.memberships.select_related(
         "claim__source__publisher",
         "claim__subject",
@@ -58,12 +78,15 @@ def contradiction_positions(contradiction: Contradiction) -> list[Position]:
         "claim__entity_value",
         "claim__created_by",
     ).order_by(*_POSITION_ORDER)
-    return _positions(memberships).get(contradiction.pk, [])
+    positions = _positions(memberships).get(contradiction.pk, [])
+    attach_corroboration(positions=positions)
+    return positions
 
 
 def attach_positions(contradictions) -> None:
     """Set `api_positions` on each contradiction: its positions in order, each with its
-    display and its claims (as claim_list gives them), ordered by value. One query."""
+    display, its corroboration and its claims (as the claims API gives them: claim_list's
+    fields, with_memberships' and attach_corroboration's), ordered by value. Three queries."""
     by_id = {contradiction.pk: contradiction for contradiction in contradictions}
     if not by_id:
         return
@@ -73,14 +96,97 @@ def attach_positions(contradictions) -> None:
             "claim__subject", "claim__attribute", "claim__source__publisher", "claim__entity_value"
         )
         .defer(*(f"claim__{name}" for name in DEFERRED_COLUMNS))
-        .annotate(open_contradiction_ids=OpenContradictionIds("claim_id"))
+        .annotate(
+            open_contradiction_ids=OpenContradictionIds("claim_id"),
+            all_contradictions=ContradictionMemberships("claim_id"),
+        )
         .order_by("contradiction_id", *_POSITION_ORDER)
     )
     for membership in memberships:
         membership.claim.open_contradiction_ids = membership.open_contradiction_ids
+        membership.claim.all_contradictions = membership.all_contradictions
     positions = _positions(memberships)
+    attach_corroboration(
+        claims=[membership.claim for membership in memberships],
+        positions=[position for found in positions.values() for position in found],
+    )
     for contradiction_id, contradiction in by_id.items():
         contradiction.api_positions = positions.get(contradiction_id, [])
+
+
+def attach_decisions(contradictions) -> None:
+    """Set `decisions` on each contradiction: every decision recorded on it, oldest first,
+    from its history rows (a decision is a row with a resolved_at no earlier row had). One
+    query."""
+    by_id = {contradiction.pk: contradiction for contradiction in contradictions}
+    for contradiction in by_id.values():
+        contradiction.decisions = []
+    if not by_id:
+        return
+    columns = ("id", "resolved_at", "status", "outcome", "note", "resolved_by__username")
+    rows = (
+        Contradiction.history.filter(id__in=list(by_id), resolved_at__isnull=False)
+        .order_by("id", "history_date", "history_id")
+        .values(*columns, "history_user__username")
+    )
+    seen = set()
+    for row in rows:
+        if (row["id"], row["resolved_at"]) in seen:
+            continue  # the same decision, kept through a later change (claims changed, ...)
+        seen.add((row["id"], row["resolved_at"]))
+        by_id[row["id"]].decisions.append(
+            Decision(
+                decided_at=row["resolved_at"],
+                by=row["resolved_by__username"] or row["history_user__username"],
+                status=row["status"],
+                outcome=row["outcome"],
+                note=row["note"],
+            )
+        )
+
+
+class ContradictionMemberships(models.Func):
+    """Every contradiction a claim stands in, whatever its status, withdrawn ones too: a list
+    of {id, status, outcome (null while open), withdrawn, position (0-based)} by id. A
+    correlated subquery on the membership index, so a page of claims stays one query."""
+
+    output_field = models.JSONField()
+
+    def __init__(self, claim_id="id"):
+        super().__init__(F(claim_id))
+
+    def _parts(self, compiler, connection):
+        claim_id, params = compiler.compile(self.source_expressions[0])
+        quote = connection.ops.quote_name
+        tables = (
+            f"{quote(ContradictionClaim._meta.db_table)} api_mm INNER JOIN "
+            f"{quote(Contradiction._meta.db_table)} api_mc ON api_mc.id = api_mm.contradiction_id "
+            f"WHERE api_mm.claim_id = {claim_id}"
+        )
+        fields = (
+            "'id', api_mc.id, 'status', api_mc.status, 'outcome', NULLIF(api_mc.outcome, ''), "
+            "'withdrawn', {withdrawn}, 'position', api_mm.position"
+        )
+        return tables, fields, params
+
+    def as_sql(self, compiler, connection, **extra):
+        tables, fields, params = self._parts(compiler, connection)
+        withdrawn = "json(CASE WHEN api_mc.withdrawn_at IS NULL THEN 'false' ELSE 'true' END)"
+        item = f"json_object({fields.format(withdrawn=withdrawn)})"
+        inner = f"SELECT {item} AS item FROM {tables} ORDER BY api_mm.contradiction_id"
+        return f"(SELECT json_group_array(json(api_mx.item)) FROM ({inner}) api_mx)", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        tables, fields, params = self._parts(compiler, connection)
+        item = f"json_build_object({fields.format(withdrawn='api_mc.withdrawn_at IS NOT NULL')})"
+        aggregate = f"COALESCE(json_agg({item} ORDER BY api_mm.contradiction_id), '[]'::json)"
+        return f"(SELECT CAST({aggregate} AS text) FROM {tables})", params
+
+
+def with_memberships(claims):
+    """Claims (a queryset) with `all_contradictions` (ContradictionMemberships), as the claims
+    API shows them; the same query."""
+    return claims.annotate(all_contradictions=ContradictionMemberships())
 
 
 def _positions(memberships) -> dict[int, list[Position]]:
@@ -96,3 +202,4 @@ def _positions(memberships) -> dict[int, list[Position]]:
             )
         positions[-1].claims.append(claim)
     return found
+

@@ -16,7 +16,7 @@ from django.utils.http import http_date
 from rest_framework import status
 
 # Part of every ETag: bump it when the representation changes without the data changing.
-REPRESENTATION_VERSION = "1"
+REPRESENTATION_VERSION = "2"
 
 
 def data_version(history_models) -> tuple[str, datetime.datetime | None]:

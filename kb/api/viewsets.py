@@ -7,10 +7,11 @@ import functools
 
 from rest_framework import permissions, viewsets
 from rest_framework.exceptions import NotAuthenticated
+from rest_framework.settings import api_settings
 
 from kb.api.access import NOT_SIGNED_IN, ReadAccess
 from kb.api.caching import conditional_response, must_revalidate
-from kb.api.errors import render_errors_as_json
+from kb.api.errors import UnknownParameters, render_errors_as_json
 from kb.api.pagination import KeysetPagination, orderings
 from kb.api.renderers import RENDERER_CLASSES
 from kb.api.schema import APISchema
@@ -20,7 +21,8 @@ class ReadOnlyAPIViewSet(viewsets.ReadOnlyModelViewSet):
     """A list and a detail over a selector, with ETag / Last-Modified and 304s.
 
     Subclasses set `version_models` (the models whose rows they show; their history tables
-    date the data), `orderings`, `default_ordering` and optionally `csv_header`.
+    date the data), `orderings`, `default_ordering` and optionally `csv_header`. A query
+    parameter the endpoint does not take is a 400 (accepted_parameters says which it takes).
     """
 
     permission_classes = (ReadAccess,)
@@ -36,6 +38,26 @@ class ReadOnlyAPIViewSet(viewsets.ReadOnlyModelViewSet):
         if request.authenticators and not request.successful_authenticator:
             raise NotAuthenticated(NOT_SIGNED_IN)
         super().permission_denied(request, message=message, code=code)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            accepted = self.accepted_parameters()
+            unknown = set(request.query_params) - accepted
+            if unknown:
+                raise UnknownParameters(unknown, accepted)
+
+    def accepted_parameters(self) -> set[str]:
+        """The query parameters this endpoint takes: its filters, its pagination's and the
+        format."""
+        names = {api_settings.URL_FORMAT_OVERRIDE}
+        if self.filterset_class is not None:
+            names |= set(self.filterset_class.base_filters)
+        if self.paginator is not None:
+            for setting in ("cursor_query_param", "page_size_query_param", "ordering_query_param"):
+                if getattr(self.paginator, setting, None):
+                    names.add(getattr(self.paginator, setting))
+        return names
 
     def get_renderer_context(self):
         context = super().get_renderer_context()

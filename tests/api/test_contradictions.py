@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from claims.models import Contradiction
-from claims.services import claim_create, value_parse
+from claims.services import claim_create, contradiction_flag, contradiction_resolve, value_parse
 from tests.api.conftest import claim, contradiction_of, count_queries
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +15,11 @@ CONTRADICTIONS = "/api/v1/contradictions/"
 FIELDS = {
     "id", "status", "outcome", "note", "subject", "attribute", "detected_at", "resolved_at",
     "positions",
+}  # fmt: skip
+# Beyond SPEC section 5: what the contradiction's page says.
+EXTENDED_FIELDS = {
+    "origin", "flag_note", "flagged_by", "resolved_by", "reopened_at", "reopen_reason",
+    "withdrawn_at", "withdrawn_reason", "decisions",
 }  # fmt: skip
 
 
@@ -29,12 +34,13 @@ def resolve(contradiction: Contradiction, outcome: str, status: str = "resolved"
     )
 
 
-def test_a_contradiction_has_exactly_the_fields_of_spec_section_5(api, small):
+def test_a_contradiction_has_the_fields_of_spec_section_5_and_its_extensions_only(api, small):
     contradiction = contradiction_of("deal_value")
 
     data = api.get(f"{CONTRADICTIONS}{contradiction.pk}/").json()
 
-    assert set(data) == FIELDS
+    assert set(data) == FIELDS | EXTENDED_FIELDS
+    assert set(data["positions"][0]) == {"display", "corroboration", "claims"}
     assert data["status"] == "open"
     assert data["outcome"] is None
     assert data["resolved_at"] is None
@@ -127,4 +133,120 @@ def test_the_contradictions_list_costs_the_same_queries_whatever_the_page_size(a
     one_row = count_queries(lambda: api.get(CONTRADICTIONS, {"page_size": 1}))
     many_rows = count_queries(lambda: api.get(CONTRADICTIONS, {"page_size": 100}))
 
-    assert one_row == many_rows <= 3
+    # The data's version, the page, its positions, the claims giving their values, the
+    # decisions (and the sources' derivation chains, which the demo does not have).
+    assert one_row == many_rows <= 5
+
+
+# What the contradiction's page says, the API says too.
+
+
+def test_a_detected_contradiction_says_so_and_has_no_decisions(api, small):
+    data = api.get(f"{CONTRADICTIONS}{contradiction_of('deal_value').pk}/").json()
+
+    assert data["origin"] == "automatic"
+    assert (data["flag_note"], data["flagged_by"]) == ("", None)
+    assert (data["reopened_at"], data["reopen_reason"]) == (None, "")
+    assert (data["withdrawn_at"], data["withdrawn_reason"]) == (None, "")
+    assert (data["resolved_by"], data["decisions"]) == (None, [])
+
+
+def test_a_hand_flag_carries_its_note_and_who_flagged(api, small, analyst):
+    flagged = contradiction_flag(
+        claims=[claim("c-staff-nearly-180"), claim("c-staff-range")],
+        note="Two names for one unit.",
+        user=analyst,
+        key=None,
+    )
+
+    data = api.get(f"{CONTRADICTIONS}{flagged.pk}/").json()
+
+    assert data["origin"] == "manual"
+    assert data["flag_note"] == "Two names for one unit."
+    assert data["flagged_by"] == "ana"
+
+
+def decide(contradiction, user, outcome: str, note: str, position: int | None = 0):
+    contradiction.refresh_from_db()
+    return contradiction_resolve(
+        contradiction=contradiction, outcome=outcome, note=note, user=user,
+        version=contradiction.version, position=position,
+    )  # fmt: skip
+
+
+def test_every_decision_is_listed_oldest_first_with_who_and_why(api, small, editor):
+    contradiction = contradiction_of("deal_value")
+    decide(contradiction, editor, "one_is_wrong", "The fact sheet is primary.")
+    decide(contradiction, editor, "sources_disagree", "On reflection, unsettled.", None)
+
+    data = api.get(f"{CONTRADICTIONS}{contradiction.pk}/").json()
+
+    assert [(d["by"], d["status"], d["outcome"], d["note"]) for d in data["decisions"]] == [
+        ("eddie", "resolved", "one_is_wrong", "The fact sheet is primary."),
+        ("eddie", "resolved", "sources_disagree", "On reflection, unsettled."),
+    ]
+    assert data["decisions"][-1]["decided_at"] == data["resolved_at"]
+    assert data["resolved_by"] == "eddie"
+
+
+def test_a_reopened_contradiction_says_which_claim_reopened_it(api, small, editor):
+    contradiction = contradiction_of("deal_value")
+    decide(contradiction, editor, "one_is_wrong", "The fact sheet is primary.")
+    blog = claim("c-value-1-5bn")
+    claim_create(
+        key="c-value-1-5bn-again", subject=blog.subject, attribute=blog.attribute,
+        source=claim("c-operator").source, quote="1.5 billion dollars", credibility=3,
+        value=value_parse(attribute=blog.attribute, text="$1.5 billion"),
+    )  # fmt: skip
+
+    data = api.get(f"{CONTRADICTIONS}{contradiction.pk}/").json()
+
+    assert data["status"] == "open"
+    assert "c-value-1-5bn-again" in data["reopen_reason"]
+    assert data["reopened_at"] is not None
+    # The decision it was reopened from stays on record.
+    assert [d["outcome"] for d in data["decisions"]] == ["one_is_wrong"]
+
+
+def test_a_withdrawn_contradiction_says_when_and_why(api, small):
+    contradiction = contradiction_of("lethal")
+    Contradiction.objects.filter(pk=contradiction.pk).update(
+        withdrawn_at=timezone.now(), withdrawn_reason="The claims no longer conflict."
+    )
+
+    data = api.get(f"{CONTRADICTIONS}{contradiction.pk}/").json()
+
+    assert data["withdrawn_at"] is not None
+    assert data["withdrawn_reason"] == "The claims no longer conflict."
+
+
+def test_a_claim_lists_every_contradiction_it_stands_in_with_its_status(api, small):
+    decided, withdrawn = contradiction_of("deal_value"), contradiction_of("lethal")
+    resolve(decided, "sources_disagree")
+    Contradiction.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now())
+
+    first = api.get(f"/api/v1/claims/{claim('c-value-1-5bn').pk}/").json()
+    second = api.get(f"/api/v1/claims/{claim('c-lethal-no').pk}/").json()
+
+    # SPEC section 5's open ones: none; every one, with its status and the claim's position.
+    assert first["contradictions"] == second["contradictions"] == []
+    assert first["all_contradictions"] == [
+        {"id": decided.pk, "status": "resolved", "outcome": "sources_disagree",
+         "withdrawn": False, "position": 1}
+    ]  # fmt: skip
+    assert second["all_contradictions"] == [
+        {"id": withdrawn.pk, "status": "open", "outcome": None, "withdrawn": True,
+         "position": 0}
+    ]  # fmt: skip
+
+
+def test_decisions_cost_one_query_for_a_whole_page(api, small, editor):
+    for code in ("deal_value", "lethal"):
+        decide(contradiction_of(code), editor, "sources_disagree", "Unsettled.", None)
+
+    one_row = count_queries(lambda: api.get(CONTRADICTIONS, {"page_size": 1}))
+    many_rows = count_queries(lambda: api.get(CONTRADICTIONS, {"page_size": 100}))
+
+    assert one_row == many_rows <= 6
+    found = api.get(CONTRADICTIONS).json()["results"]
+    assert [len(row["decisions"]) for row in found] == [1, 1]

@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from kb.models import Entity
 from tests.api.conftest import claim
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +69,45 @@ def test_the_contradictions_csv_names_the_claims_of_each_position(api, small):
     assert found[0]["positions.0.display"] == "$180 million"
     assert found[0]["positions.0.claims"] == str(claim("c-value-180m").pk)
     assert found[0]["positions.1.claims"] == str(claim("c-value-1-5bn").pk)
+
+
+def test_an_entitys_facts_as_csv_are_one_row_per_claim(api, small):
+    entity = Entity.objects.get(key="deal-beta")
+
+    found = rows(api.get(f"/api/v1/entities/{entity.pk}/facts/", {"format": "csv"}))
+
+    assert [(row["attribute.code"], row["value"], row["claim.key"]) for row in found] == [
+        ("deal_value", "$180 million", "c-value-180m"),
+        ("deal_value", "$1.5 billion", "c-value-1-5bn"),
+        ("signed_on", "May 19, 2023", "c-signed-day"),
+        ("signed_on", "2023", "c-signed-year"),
+    ]
+    first = found[0]
+    assert (first["entity.key"], first["entity.name"]) == ("deal-beta", "Beta Deal")
+    assert (first["best"], first["holds"], first["contested"]) == ("True", "True", "True")
+    assert (found[1]["best"], found[1]["holds"]) == ("False", "False")
+    assert first["claim.source.title"] == "Government fact sheet on harbour bases"
+    assert first["claim.source.reliability"] == "A"
+    assert first["claim.quote"] == "a $180 million sales case for the harbour bases"
+    assert first["claim.corroboration.independent"] == "1"
+    # The row's entity and attribute are the claim's: not repeated.
+    assert not any(column.startswith(("claim.subject.", "claim.attribute.")) for column in first)
+
+
+def test_the_facts_csv_keeps_its_filters(api, small):
+    entity = Entity.objects.get(key="deal-beta")
+
+    found = rows(
+        api.get(f"/api/v1/entities/{entity.pk}/facts/", {"format": "csv", "min_reliability": "B"})
+    )
+
+    assert [row["claim.key"] for row in found] == ["c-value-180m", "c-signed-day"]
+
+
+def test_the_facts_csv_of_an_entity_without_claims_is_its_header(api, small):
+    entity = Entity.objects.get(key="org-gamma")
+
+    response = api.get(f"/api/v1/entities/{entity.pk}/facts/", {"format": "csv"})
+
+    assert rows(response) == []
+    assert response.content.decode().startswith("entity.id,entity.key,entity.name")

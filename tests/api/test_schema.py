@@ -66,12 +66,13 @@ def test_every_parameter_and_field_is_described(schema):
     assert undescribed == []
 
 
-def test_the_claim_schema_has_the_fields_of_spec_section_5(schema):
+def test_the_claim_schema_has_the_fields_of_spec_section_5_and_its_extensions(schema):
     claim = schema["components"]["schemas"]["Claim"]["properties"]
 
     assert set(claim) == {
         "id", "key", "subject", "attribute", "value", "valid_from", "valid_to", "claimed_on",
-        "source", "quote", "credibility", "rank", "contradictions",
+        "source", "quote", "credibility", "rank", "contradictions", "all_contradictions",
+        "corroboration",
     }  # fmt: skip
 
 
@@ -88,3 +89,37 @@ def test_the_documentation_loads_only_local_files(api):
     script = api.get("/api/docs/?script=").content.decode()
     assert "//" not in "".join(re.findall(r"""url:\s*["']([^"']+)""", script))
     assert '"/api/schema/"' in script
+
+
+def test_no_query_parameter_carries_an_example_for_the_docs_to_fill_in(schema):
+    with_examples = [
+        f"{path} {parameter['name']}"
+        for path, operations in schema["paths"].items()
+        for parameter in operations["get"].get("parameters", [])
+        if parameter["in"] == "query"
+        and ("example" in parameter or "examples" in parameter or "example" in parameter["schema"])
+    ]
+
+    assert with_examples == []
+
+
+def test_the_schema_describes_the_new_fields_of_contradictions_and_positions(schema):
+    components = schema["components"]["schemas"]
+
+    assert {
+        "origin", "flag_note", "flagged_by", "resolved_by", "reopened_at", "reopen_reason",
+        "withdrawn_at", "withdrawn_reason", "decisions",
+    } <= set(components["Contradiction"]["properties"])  # fmt: skip
+    assert set(components["Position"]["properties"]) == {"display", "corroboration", "claims"}
+    assert set(components["Corroboration"]["properties"]) == {
+        "independent",
+        "best_grade",
+        "origins",
+    }
+    assert set(components["Decision"]["properties"]) == {
+        "decided_at",
+        "by",
+        "status",
+        "outcome",
+        "note",
+    }

@@ -171,3 +171,29 @@ def test_a_claims_corroboration_counts_the_sources_giving_the_same_value(
 
     assert found.independent == 2
     assert [origin.source.key for origin in found.origins] == ["wire", "other"]
+
+
+def test_the_side_by_side_page_says_how_many_independent_sources_back_each_position(
+    client, position
+):
+    from claims.models import Contradiction
+    from claims.services import claim_create, value_parse
+    from tests.factories import SourceFactory
+
+    wire = position[0]
+    claim_create(
+        key="claim-rival", subject=wire.subject, attribute=wire.attribute,
+        source=SourceFactory(key="rival", title="Rival", reliability="D", derived_from=wire.source),
+        value=value_parse(attribute=wire.attribute, text="$9 million"), quote="$9 million",
+        credibility=3,
+    )  # fmt: skip
+    contradiction = Contradiction.objects.get()
+
+    page = client.get(f"/contradictions/{contradiction.pk}/").content.decode()
+
+    first = page[page.index('id="corroboration-0"') : page.index('id="corroboration-1"')]
+    assert "2 independent sources" in first
+    assert "Wire story" in first and "repeated by" in first and "Copy" in first
+    second = page[page.index('id="corroboration-1"') :]
+    assert "1 independent source</strong>" in second
+    assert "repeats" in second and "Wire story" in second
