@@ -32,13 +32,15 @@ run: venv
 
 # Production: DEBUG off (SECRET_KEY and ALLOWED_HOSTS must be set), the database migrated, the
 # cache table made (used when CACHE_URL is unset), static files collected with hashed names, and
-# gunicorn with WEB_CONCURRENCY workers; every other setting from the environment as for `run`.
+# gunicorn with WEB_CONCURRENCY workers; every other setting from the environment as for `run`
+# (GUNICORN_CMD_ARGS adds gunicorn's own options). No control socket: its default path in the
+# home directory would be shared by two servers on one machine.
 serve: venv
 	DEBUG=false $(BIN)/python manage.py migrate --noinput
 	DEBUG=false $(BIN)/python manage.py createcachetable
 	DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DEBUG=false exec $(BIN)/gunicorn kb.wsgi --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
-		--access-logfile - --error-logfile -
+		--access-logfile - --error-logfile - --no-control-socket
 
 # The whole suite on SQLite, then on PostgreSQL as well when DATABASE_URL is set.
 test: venv
