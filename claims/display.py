@@ -1,14 +1,21 @@
 """How claims read: the typed value behind a claim's columns, and its wording for people
-("$1.5 billion", "May 19, 2023", "[180000000, +∞] USD"), for the pages, the admin and the API."""
+("$1.5 billion", "up to 10 years", "[174,600,000 – 185,400,000] USD"), for the pages, the admin and
+the API."""
 
 from __future__ import annotations
 
 import datetime
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
 from claims import values
-from claims.models import NUMERIC_TYPES, Claim, Qualifier, ValueType
-from kb.models import Entity
+from claims.models import NUMERIC_TYPES, Claim, Qualifier, Rank, ValueType
+from claims.values.display import format_interval
+from kb.models import DatePrecision, Entity
 
 
 def claim_value(claim: Claim):
@@ -49,14 +56,26 @@ def date_value(date: datetime.date | None, precision: str) -> values.DateValue |
 
 
 def claim_interval_display(claim: Claim) -> str:
-    """The interval a claim's value denotes, as stored: "[180000000, 180000000] USD"."""
+    """The interval a claim's value denotes, as stored, for people: "180,000,000 USD",
+    "[174,600,000 – 185,400,000] USD", "at least 1,800,000,000 USD", "up to 10 years",
+    "January 1, 2024 – December 31, 2024"."""
     if claim.low is not None:
-        high = "+∞" if claim.high is None else f"{claim.high.normalize():f}"
-        unit = claim.currency or claim.unit
-        return f"[{claim.low.normalize():f}, {high}] {unit}".strip()
+        return format_interval(claim.low, claim.high, claim.currency or claim.unit)
     if claim.date_low:
-        return f"{claim.date_low} .. {claim.date_high}"
+        low = date_display(claim.date_low, DatePrecision.DAY)
+        if claim.date_high == claim.date_low:
+            return low
+        return f"{low} – {date_display(claim.date_high, DatePrecision.DAY)}"
     return claim_value_display(claim)
+
+
+def claim_value_with_unit(claim: Claim) -> str:
+    """The claim's value for people with the unit of a count or quantity: "up to 20 people",
+    "about 180 helicopters"; other values as claim_value_display gives them."""
+    display = value_display(claim)
+    if claim.value_type in (ValueType.COUNT, ValueType.QUANTITY) and claim.unit:
+        return f"{display} {claim.unit}"
+    return display
 
 
 def date_display(date: datetime.date | None, precision: str) -> str:
@@ -103,3 +122,123 @@ def value_display(claim: Claim) -> str:
             _DISPLAY_MEMO.clear()
         display = _DISPLAY_MEMO[key] = claim_value_display(claim)
     return display
+
+
+# Search results: the words found, marked in escaped text.
+
+# What PostgreSQL's ts_headline puts around a match: control characters no source text shows,
+# so that the text can be escaped first and the marks added after.
+HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
+
+
+def marked(headline: str) -> SafeString:
+    """A ts_headline result as HTML: the text escaped, its matches in <mark>."""
+    tags = {HIGHLIGHT_START: "<mark>", HIGHLIGHT_STOP: "</mark>"}
+    parts = re.split(f"({HIGHLIGHT_START}|{HIGHLIGHT_STOP})", headline)
+    return mark_safe("".join(tags.get(part) or escape(part) for part in parts))
+
+
+def highlight(text: str, words: list[str], *, width: int | None = None) -> SafeString:
+    """The text escaped, every case-insensitive occurrence of each word in <mark>; with `width`,
+    a longer text is cut to about that many characters around its first match, with "…"."""
+    spans = sorted(
+        (match.start(), match.end())
+        for word in words
+        if word
+        for match in re.finditer(re.escape(word), text, flags=re.IGNORECASE)
+    )
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    first, last = 0, len(text)
+    if width is not None and len(text) > width:
+        centre = merged[0][0] if merged else 0
+        first = max(0, centre - width // 3)
+        last = min(len(text), first + width)
+    parts, cursor = [], first
+    for start, end in merged:
+        if end <= first or start >= last:
+            continue
+        start, end = max(start, first), min(end, last)
+        parts += [escape(text[cursor:start]), "<mark>", escape(text[start:end]), "</mark>"]
+        cursor = end
+    parts.append(escape(text[cursor:last]))
+    lead = "… " if first > 0 else ""
+    tail = " …" if last < len(text) else ""
+    return mark_safe(lead + "".join(parts) + tail)
+
+
+# Contradictions on the queue.
+
+
+def contradiction_last_event(contradiction) -> str:
+    """What happened last to a contradiction, in a word: "detected" (or "flagged"),
+    "decided", "reopened" or "withdrawn"; a later event wins a tie."""
+    events = [
+        (contradiction.detected_at, "flagged" if contradiction.origin == "manual" else "detected"),
+        (contradiction.resolved_at, "decided"),
+        (contradiction.reopened_at, "reopened"),
+        (contradiction.withdrawn_at, "withdrawn"),
+    ]
+    latest = None
+    for when, event in events:
+        if when is not None and (latest is None or when >= latest[0]):
+            latest = (when, event)
+    return latest[1] if latest else ""
+
+
+# A claim on its own page.
+
+# The Admiralty scale's information credibility grades.
+CREDIBILITY_LABELS = {
+    1: "confirmed by other sources",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtfully true",
+    5: "improbable",
+    6: "truth cannot be judged",
+}
+RANK_MEANINGS = {
+    Rank.PREFERRED: "the value that holds, by an editor's decision",
+    Rank.NORMAL: "counts as the sources give it",
+    Rank.DEPRECATED: "judged wrong by an editor; kept on record",
+}
+
+
+@dataclass(frozen=True)
+class ClaimReading:
+    """Every part of a claim as people read it, for its page."""
+
+    value: str  # "up to 20 people"
+    interval: str  # "up to 20 people", "[174,600,000 – 185,400,000] USD"
+    valid: str  # "from 2024 to December 2026", "" when no period is stated
+    claimed_on: str  # "November 2024", "" when not known
+    credibility: str  # "2: probably true"
+    rank: str  # "preferred: the value that holds, by an editor's decision"
+
+
+def valid_period_display(claim: Claim) -> str:
+    """ "from 2024 to December 2026", "from 2024", "until 2026", or "" without a period."""
+    start = date_display(claim.valid_from, claim.valid_from_precision)
+    end = date_display(claim.valid_to, claim.valid_to_precision)
+    if start and end:
+        return f"from {start} to {end}"
+    if start:
+        return f"from {start}"
+    return f"until {end}" if end else ""
+
+
+def claim_reading(claim: Claim) -> ClaimReading:
+    """The claim as its page shows it: value with its unit, normalised interval, valid period,
+    date claimed, credibility and rank with their meanings."""
+    return ClaimReading(
+        value=claim_value_with_unit(claim),
+        interval=claim_interval_display(claim),
+        valid=valid_period_display(claim),
+        claimed_on=date_display(claim.claimed_on, claim.claimed_on_precision),
+        credibility=f"{claim.credibility}: {CREDIBILITY_LABELS.get(claim.credibility, '')}",
+        rank=f"{claim.get_rank_display()}: {RANK_MEANINGS[claim.rank]}",
+    )

@@ -20,7 +20,12 @@ from claims.models import (
     Rank,
     ValueType,
 )
-from claims.selectors import claim_search, claims_held_on, in_open_contradiction
+from claims.selectors import (
+    QUEUE_STATUSES,
+    claim_search,
+    claims_held_on,
+    in_open_contradiction,
+)
 from kb.filters import (
     APIFilterSet,
     PartialDateFilter,
@@ -31,6 +36,7 @@ from kb.filters import (
 from kb.models import EntityKind
 from sources.filters import grades_at_least, reliability_in
 from sources.models import Reliability, SourceKind
+from sources.selectors import publisher_choices
 
 CREDIBILITY_CHOICES = [(str(grade), str(grade)) for grade in range(1, 7)]
 
@@ -225,7 +231,24 @@ AGES = [
 ]
 
 
+QUEUE_STATUS_CHOICES = [
+    ("open", "Open"),
+    ("resolved", "Resolved"),
+    ("dismissed", "Dismissed"),
+    ("withdrawn", "Withdrawn"),
+    ("all", "All"),
+]
+# Without a status the queue shows what waits for an editor.
+DEFAULT_QUEUE_STATUS = "open"
+
+
 class ContradictionQueueFilter(django_filters.FilterSet):
+    """The editors' queue. Status is applied last, so that `without_status` (every other
+    filter applied) can be counted per status."""
+
+    status = django_filters.ChoiceFilter(
+        choices=QUEUE_STATUS_CHOICES, method="filter_status", label="Status", empty_label=None
+    )
     kind = django_filters.ChoiceFilter(
         field_name="subject__kind", lookup_expr="exact", choices=EntityKind.choices,
         label="Entity kind", empty_label="any kind",
@@ -259,3 +282,47 @@ class ContradictionQueueFilter(django_filters.FilterSet):
         if value == "older":
             return queryset.filter(detected_at__lt=now - timedelta(days=30))
         return queryset.filter(detected_at__gte=now - timedelta(days=int(value)))
+
+    @property
+    def chosen_status(self) -> str:
+        """The status chosen, or the default when none (or an unknown one) is given."""
+        if self.form.is_valid() and self.form.cleaned_data.get("status"):
+            return self.form.cleaned_data["status"]
+        return DEFAULT_QUEUE_STATUS
+
+    def filter_status(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, after the others
+
+    def filter_queryset(self, queryset):
+        self.without_status = super().filter_queryset(queryset)
+        return self.without_status.filter(QUEUE_STATUSES[self.chosen_status])
+
+
+# The sources index.
+
+
+class SourceIndexFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(
+        field_name="kind", lookup_expr="exact", choices=SourceKind.choices, label="Kind",
+        empty_label="any kind",
+    )  # fmt: skip
+    grade = django_filters.ChoiceFilter(
+        choices=Reliability.choices, method="filter_grade", label="Grade",
+        empty_label="any grade",
+    )  # fmt: skip
+    publisher = django_filters.ModelChoiceFilter(
+        field_name="publisher", lookup_expr="exact", queryset=lambda request: publisher_choices(),
+        label="Publisher", empty_label="any publisher",
+    )  # fmt: skip
+    published_after = PartialDateFilter(
+        field_name="published_on", lookup_expr="gte", label="Published from",
+        help_text="2024, 2024-11 or 2024-11-05",
+    )  # fmt: skip
+    published_before = PartialDateFilter(
+        field_name="published_on", lookup_expr="lte", label="to",
+        help_text="2024, 2024-11 or 2024-11-05",
+    )  # fmt: skip
+
+    def filter_grade(self, queryset, name, value):
+        # The grade in force: the source's own, else its publisher's, else F.
+        return queryset.filter(reliability_in([value]))

@@ -292,10 +292,10 @@ class ContradictionStatus(models.TextChoices):
 
 
 class Outcome(models.TextChoices):
-    ONE_IS_WRONG = "one_is_wrong", "One is wrong: one position is right, the others deprecated"
-    SUPERSEDED = "superseded", "Superseded: the later value replaces the earlier"
-    DIFFERENT_SCOPE = "different_scope", "Different scope: not about the same fact"
-    SOURCES_DISAGREE = "sources_disagree", "Sources disagree: genuine, unsettled"
+    ONE_IS_WRONG = "one_is_wrong", "One position is wrong"
+    SUPERSEDED = "superseded", "Superseded by a later value"
+    DIFFERENT_SCOPE = "different_scope", "Different scope: not the same fact"
+    SOURCES_DISAGREE = "sources_disagree", "Sources genuinely disagree"
     FALSE_POSITIVE = "false_positive", "False positive: no disagreement"
 
 

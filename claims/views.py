@@ -1,5 +1,6 @@
-"""Pages: the editors' queue, the side-by-side contradiction page, entities, sources and the
-candidate claims of a source, and the subject autocomplete those candidates use."""
+"""Pages: the home page, the search box, the editors' queue, the side-by-side contradiction
+page, entities, sources, publishers, a claim's permalink, the candidate claims of a source, and
+the subject autocomplete those candidates use."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from claims import selectors, values
+from claims.display import claim_reading, contradiction_last_event
 from claims.facts import entity_facts
-from claims.filters import ContradictionQueueFilter
+from claims.filters import QUEUE_STATUS_CHOICES, ContradictionQueueFilter, SourceIndexFilter
 from claims.forms import (
     SUBJECT_DATALIST,
     CandidateClaimForm,
@@ -38,27 +40,92 @@ from sources.services import ALREADY_STORED, source_ingest
 
 RESOLVE_PERMISSION = "claims.resolve_contradiction"
 FLAG_PERMISSION = "claims.flag_contradiction"
+CHANGE_CLAIM_PERMISSION = "claims.change_claim"
 NOT_AN_EDITOR = "Only editors may resolve or dismiss contradictions."
 NOT_AN_ANALYST = "Only analysts and editors may flag contradictions."
 
 
 def home(request):
-    query = request.GET.get("q", "").strip()
+    """What the knowledge base holds and who does what, with its four totals."""
+    return render(request, "claims/home.html", {"totals": selectors.knowledge_base_totals()})
+
+
+def entity_list(request):
+    query = request.GET.get("q", "").strip()[:200]
     return render(
         request,
-        "claims/home.html",
+        "claims/entities.html",
+        {"q": query, "entities": selectors.entities_with_claim_totals(query)[:200]},
+    )
+
+
+SOURCES_PER_PAGE = 25
+
+
+def source_index(request):
+    filterset = SourceIndexFilter(request.GET, queryset=source_selectors.source_index())
+    sources = selectors.with_claim_totals(filterset.qs)
+    page = Paginator(sources, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "claims/sources.html", {"filter": filterset, "page": page})
+
+
+def publisher_detail(request, pk: int):
+    publisher = get_object_or_404(source_selectors.publisher_for_page(), pk=pk)
+    sources = selectors.with_claim_totals(
+        source_selectors.source_index().filter(publisher=publisher)
+    )
+    page = Paginator(sources, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "claims/publisher.html", {"publisher": publisher, "page": page})
+
+
+def claim_detail(request, pk: int):
+    """A claim's permalink: its value, source and quote, standing, contradictions and history."""
+    claim = get_object_or_404(selectors.claim_for_page(), pk=pk)
+    anchored = claim.quote_status == QuoteStatus.ANCHORED
+    return render(
+        request,
+        "claims/claim.html",
         {
-            "q": query,
-            "entities": selectors.entities_with_claim_totals(query)[:200],
-            "open_total": selectors.contradiction_queue().count(),
+            "claim": claim,
+            "reading": claim_reading(claim),
+            "corroboration": selectors.claim_corroboration(claim),
+            "context": quote_in_context(
+                claim.source.text, claim.quote, claim.quote_start if anchored else None
+            ),
+            "contradictions": selectors.claim_contradictions(claim),
+            "history": selectors.claim_history(claim),
+            "can_edit": request.user.is_staff and request.user.has_perm(CHANGE_CLAIM_PERMISSION),
         },
     )
 
 
+def search(request):
+    """The header's search box: entities, claims and sources, each group ranked and bounded."""
+    return render(
+        request, "claims/search.html", {"found": selectors.site_search(request.GET.get("q", ""))}
+    )
+
+
 def queue(request):
-    filterset = ContradictionQueueFilter(request.GET, queryset=selectors.contradiction_queue())
+    """The editors' queue: contradictions of one status (open unless another is chosen), the
+    latest activity first, with how many there are of each status under the other filters."""
+    filterset = ContradictionQueueFilter(
+        request.GET, queryset=selectors.contradictions_by_activity()
+    )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "claims/queue.html", {"filter": filterset, "page": page})
+    for contradiction in page:
+        contradiction.last_event = contradiction_last_event(contradiction)
+    totals = selectors.contradiction_status_totals(filterset.without_status)
+    return render(
+        request,
+        "claims/queue.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "status": filterset.chosen_status,
+            "statuses": [(value, label, totals[value]) for value, label in QUEUE_STATUS_CHOICES],
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,9 +172,25 @@ def contradiction_detail(request, pk: int):
             "form": form,
             "history": selectors.contradiction_history(contradiction)[:50],
             "can_resolve": request.user.has_perm(RESOLVE_PERMISSION),
+            "editors_decide": _editors_decide(request.user, contradiction),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+# What an analyst, who may flag but not decide, reads on a contradiction's page.
+EDITORS_DECIDE = (
+    "Editors decide contradictions. As an analyst you can flag claims that disagree, by "
+    'hand, on <a href="{url}">the entity\'s page</a>.'
+)
+
+
+def _editors_decide(user, contradiction) -> str:
+    """The sentence for an analyst (may flag, may not resolve); empty for anyone else."""
+    if user.has_perm(FLAG_PERMISSION) and not user.has_perm(RESOLVE_PERMISSION):
+        url = reverse("entity", args=[contradiction.subject_id])
+        return format_html(EDITORS_DECIDE, url=f"{url}#flag")
+    return ""
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, F
 
 from sources.models import Publisher, Source
 
@@ -35,6 +35,26 @@ def publishers_with_source_totals(publishers=None):
     """Publishers (by default all) with `source_total`: one query."""
     publishers = Publisher.objects.all() if publishers is None else publishers
     return publishers.annotate(source_total=Count("sources"))
+
+
+def source_index():
+    """Sources for the sources index: publisher joined, the stored text left unread, newest
+    published first, undated last, the id breaking ties (the published_on index)."""
+    return (
+        Source.objects.select_related("publisher")
+        .defer("text", "notes")
+        .order_by(F("published_on").desc(nulls_last=True), "-id")
+    )
+
+
+def publisher_choices():
+    """Publishers by name, for a filter's choices: one query."""
+    return Publisher.objects.order_by("name", "id")
+
+
+def publisher_for_page():
+    """Publishers, for the publisher page: one query."""
+    return Publisher.objects.all()
 
 
 # Derivation chains: what a source repeats (derived_from), and what that one repeats, ...

@@ -1,5 +1,6 @@
-"""Reads, by noun (claims, contradictions, search, attributes, the candidates page), each
-public name given here too so that `from claims.selectors import ...` finds it."""
+"""Reads, by noun (claims, contradictions, search, attributes, the candidates page, history,
+site search, sources, totals), each public name given here too so that
+`from claims.selectors import ...` finds it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from claims.selectors.candidates import (
 from claims.selectors.claims import (
     OpenContradictionIds,
     claim_conflicts,
+    claim_for_page,
     claim_for_update,
     claim_list,
     claims_for_inline,
@@ -29,15 +31,19 @@ from claims.selectors.claims import (
     in_open_contradiction,
 )
 from claims.selectors.contradictions import (
+    QUEUE_STATUSES,
     Decision,
     Position,
     attach_decisions,
     attach_positions,
+    claim_contradictions,
     contradiction_for_page,
     contradiction_history,
     contradiction_list,
     contradiction_positions,
     contradiction_queue,
+    contradiction_status_totals,
+    contradictions_by_activity,
     with_memberships,
 )
 from claims.selectors.corroboration import (
@@ -45,13 +51,18 @@ from claims.selectors.corroboration import (
     claim_corroboration,
     position_corroboration,
 )
+from claims.selectors.history import claim_history
 from claims.selectors.search import claim_search, rare_words
+from claims.selectors.site_search import site_search
+from claims.selectors.sources import with_claim_totals
+from claims.selectors.totals import knowledge_base_totals
 
 __all__ = [
     "CandidateRow",
     "Decision",
     "OpenContradictionIds",
     "Position",
+    "QUEUE_STATUSES",
     "SourceCandidates",
     "attach_corroboration",
     "attach_decisions",
@@ -63,6 +74,9 @@ __all__ = [
     "candidate_claim_key",
     "claim_conflicts",
     "claim_corroboration",
+    "claim_contradictions",
+    "claim_for_page",
+    "claim_history",
     "claim_list",
     "claim_search",
     "claims_held_on",
@@ -75,11 +89,16 @@ __all__ = [
     "contradiction_list",
     "contradiction_positions",
     "contradiction_queue",
+    "contradiction_status_totals",
+    "contradictions_by_activity",
     "entities_with_claim_totals",
     "in_open_contradiction",
+    "knowledge_base_totals",
     "position_corroboration",
     "rare_words",
+    "site_search",
     "source_candidates",
     "unused_claim_key",
     "with_memberships",
+    "with_claim_totals",
 ]

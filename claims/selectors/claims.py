@@ -179,3 +179,11 @@ def entities_with_claim_totals(query: str = ""):
         alias_matches = EntityAlias.objects.filter(entity=OuterRef("pk"), name__icontains=query)
         entities = entities.filter(Q(name__icontains=query) | Exists(alias_matches))
     return entities.annotate(claim_total=Count("claims")).order_by("name", "id")
+
+
+def claim_for_page():
+    """Claims with subject, attribute, source, publisher, entity value and author joined: one
+    query."""
+    return Claim.objects.select_related(
+        "subject", "attribute", "source__publisher", "entity_value", "created_by"
+    )

@@ -8,7 +8,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, F
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 
 from claims.corroboration import Corroboration
 from claims.display import value_display
@@ -203,3 +204,65 @@ def _positions(memberships) -> dict[int, list[Position]]:
         positions[-1].claims.append(claim)
     return found
 
+
+# The editors' queue by status, and a claim's contradictions.
+
+# The queue's status filter: each choice and the condition it stands for. A withdrawn
+# contradiction keeps the status it had, so the other choices leave it out.
+QUEUE_STATUSES = {
+    "open": Q(status=ContradictionStatus.OPEN, withdrawn_at__isnull=True),
+    "resolved": Q(status=ContradictionStatus.RESOLVED, withdrawn_at__isnull=True),
+    "dismissed": Q(status=ContradictionStatus.DISMISSED, withdrawn_at__isnull=True),
+    "withdrawn": Q(withdrawn_at__isnull=False),
+    "all": Q(),
+}
+
+
+def last_activity():
+    """The latest of a contradiction's detected, resolved, reopened and withdrawn times (each
+    NULL one stands for detected_at, since SQLite's MAX gives NULL with any NULL argument)."""
+    detected = F("detected_at")
+    return Greatest(
+        detected,
+        Coalesce("resolved_at", detected),
+        Coalesce("reopened_at", detected),
+        Coalesce("withdrawn_at", detected),
+    )
+
+
+def contradictions_by_activity():
+    """Every contradiction, current or withdrawn, with subject, attribute and the people who
+    flagged or resolved it joined, `claim_total` and `last_activity`, latest activity first
+    (a reopened contradiction comes before those detected since): one query a page. Filter
+    with QUEUE_STATUSES."""
+    return (
+        Contradiction.objects.select_related("subject", "attribute", "flagged_by", "resolved_by")
+        .annotate(claim_total=Count("memberships"), last_activity=last_activity())
+        .order_by("-last_activity", "-id")
+    )
+
+
+def contradiction_status_totals(contradictions) -> dict[str, int]:
+    """{status choice: how many of `contradictions`} for every QUEUE_STATUSES choice: one
+    query."""
+    return contradictions.order_by().aggregate(
+        **{name: Count("id", filter=condition) for name, condition in QUEUE_STATUSES.items()}
+    )
+
+
+def claim_contradictions(claim):
+    """Every contradiction a claim stands in, whatever its status (withdrawn ones too), with
+    subject and attribute joined, `claim_position` (the claim's position, 0-based) and
+    `claim_total`, newest first: one query."""
+    of_claim = ContradictionClaim.objects.filter(claim=claim)
+    return (
+        Contradiction.objects.filter(pk__in=of_claim.values("contradiction_id"))
+        .select_related("subject", "attribute")
+        .annotate(
+            claim_position=Subquery(
+                of_claim.filter(contradiction=OuterRef("pk")).values("position")[:1]
+            ),
+            claim_total=Count("memberships"),
+        )
+        .order_by("-detected_at", "-id")
+    )

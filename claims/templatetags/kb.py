@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django import template
 
-from claims.display import claim_interval_display, claim_value_display, date_display
+from claims.display import claim_interval_display, claim_value_with_unit, date_display
 
 register = template.Library()
 
 
 @register.filter
 def value(claim) -> str:
-    return claim_value_display(claim)
+    return claim_value_with_unit(claim)
 
 
 @register.filter

@@ -86,3 +86,25 @@ def format_value(value) -> str:
     if isinstance(value, str):
         return value
     raise TypeError(f"cannot display a {type(value).__name__} as a claim value")
+
+
+def format_grouped(amount: Decimal) -> str:
+    """Every digit of an amount, grouped by thousands: "174,600,000", "0.5", "1,234.25"."""
+    with localcontext(EXACT_ARITHMETIC):
+        return format_decimal(Decimal(plain(amount)), locale="en_US", decimal_quantization=False)
+
+
+def format_interval(low: Decimal, high: Decimal | None, unit: str | None = None) -> str:
+    """A stored numeric interval for people, in full grouped digits with its currency or unit.
+
+    "180,000,000 USD" (one point), "[174,600,000 – 185,400,000] USD", "at least
+    1,800,000,000 USD" (no upper bound), "up to 10 years" (from zero).
+    """
+    tail = f" {unit}" if unit else ""
+    if high is None:
+        return f"at least {format_grouped(low)}{tail}"
+    if low == high:
+        return f"{format_grouped(low)}{tail}"
+    if low == 0:
+        return f"up to {format_grouped(high)}{tail}"
+    return f"[{format_grouped(low)} – {format_grouped(high)}]{tail}"

@@ -393,8 +393,8 @@ def test_two_sources_giving_the_same_best_value_show_it_once(client, demo):
     assert row.count("Callao Naval Base") >= 3  # and both claims beside it
 
 
-def home_rows(response) -> list[list[str]]:
-    """The home page's table rows, each as its cells' text."""
+def entity_rows(response) -> list[list[str]]:
+    """The entity list's table rows, each as its cells' text."""
     body = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
     rows = []
     for row in body.split("<tr>")[1:]:
@@ -403,22 +403,22 @@ def home_rows(response) -> list[list[str]]:
     return rows
 
 
-def test_searching_the_home_page_by_an_alias_counts_each_claim_once(client, demo):
+def test_searching_the_entity_list_by_an_alias_counts_each_claim_once(client, demo):
     namru = Entity.objects.get(key="namru-south")
     # "NAMRU" is in two of its aliases ("NAMRU-SOUTH", "Namru Sur"): the join once doubled it.
     assert namru.aliases.filter(name__icontains="NAMRU").count() == 2
     claims = Claim.objects.filter(subject=namru).count()
 
-    rows = home_rows(client.get(reverse("home"), {"q": "NAMRU"}))
+    rows = entity_rows(client.get(reverse("entities"), {"q": "NAMRU"}))
 
     assert rows == [[namru.name, namru.get_kind_display(), str(claims)]]
 
 
-def test_the_home_page_counts_the_same_claims_with_and_without_a_search(client, demo):
-    everything = {row[0]: row[2] for row in home_rows(client.get(reverse("home")))}
+def test_the_entity_list_counts_the_same_claims_with_and_without_a_search(client, demo):
+    everything = {row[0]: row[2] for row in entity_rows(client.get(reverse("entities")))}
 
     for query in ("namru", "Callao", "sur"):
-        found = home_rows(client.get(reverse("home"), {"q": query}))
+        found = entity_rows(client.get(reverse("entities"), {"q": query}))
 
         assert found, query
         for name, _, total in found:

@@ -1,0 +1,81 @@
+"""How the reading site writes values, intervals, search matches and a contradiction's last
+event: pure functions, no database."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from claims.display import contradiction_last_event, highlight, marked
+from claims.values.display import format_grouped, format_interval
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "unit", "expected"),
+    [
+        ("174600000.000000", "185400000.000000", "USD", "[174,600,000 – 185,400,000] USD"),
+        ("0", "10.000000", "years", "up to 10 years"),
+        ("1800000000.000000", None, "USD", "at least 1,800,000,000 USD"),
+        ("180000000.000000", "180000000.000000", "USD", "180,000,000 USD"),
+        ("15", "20", "people", "[15 – 20] people"),
+        ("0.5", "1.25", None, "[0.5 – 1.25]"),
+    ],
+)
+def test_an_interval_reads_in_grouped_digits_with_its_unit(low, high, unit, expected):
+    assert format_interval(Decimal(low), high and Decimal(high), unit) == expected
+
+
+def test_grouped_digits_keep_every_digit_and_drop_trailing_zeros():
+    assert format_grouped(Decimal("1234567.891000")) == "1,234,567.891"
+    assert format_grouped(Decimal("1E+9")) == "1,000,000,000"
+
+
+def test_highlight_marks_every_word_case_insensitively_and_escapes_the_rest():
+    html = highlight('Nine <b>Black</b> hawk "helicopters"', ["black", "HAWK"])
+
+    assert html == (
+        "Nine &lt;b&gt;<mark>Black</mark>&lt;/b&gt; <mark>hawk</mark> &quot;helicopters&quot;"
+    )
+
+
+def test_highlight_joins_overlapping_matches():
+    assert highlight("NAMRU-SOUTH", ["namru-s", "south"]) == "<mark>NAMRU-SOUTH</mark>"
+
+
+def test_a_long_text_is_cut_around_its_first_match():
+    text = "a " * 200 + "Black Hawk" + " b" * 200
+
+    html = highlight(text, ["hawk"], width=60)
+
+    assert html.startswith("… ") and html.endswith(" …")
+    assert "<mark>Hawk</mark>" in html
+    assert len(html) < 120
+
+
+def test_a_postgres_headline_is_escaped_before_its_matches_are_marked():
+    html = marked("<script>x</script> \x02Black\x03 \x02Hawk\x03 & co")
+
+    assert html == "&lt;script&gt;x&lt;/script&gt; <mark>Black</mark> <mark>Hawk</mark> &amp; co"
+
+
+def _contradiction(**times):
+    day = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    fields = {"detected_at": day, "resolved_at": None, "reopened_at": None, "withdrawn_at": None}
+    fields.update({name: day + datetime.timedelta(days=days) for name, days in times.items()})
+    return SimpleNamespace(origin="automatic", **fields)
+
+
+@pytest.mark.parametrize(
+    ("times", "event"),
+    [
+        ({}, "detected"),
+        ({"resolved_at": 1}, "decided"),
+        ({"resolved_at": 1, "reopened_at": 2}, "reopened"),
+        ({"reopened_at": 2, "withdrawn_at": 3}, "withdrawn"),
+    ],
+)
+def test_the_queue_names_what_happened_last(times, event):
+    assert contradiction_last_event(_contradiction(**times)) == event
