@@ -3,20 +3,12 @@ too) loads nothing from outside the site, and Swagger UI's filters start empty."
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.test_browser import CHROMIUM, browser  # noqa: F401  (the fixture)
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM),
-        reason=f"no Chromium at {CHROMIUM}: install Debian's chromium package to run browser tests",
-    ),
-]
+# The browser fixture, and the marks: a live server's database, skipped without Chromium.
+from tests.test_browser import browser, pytestmark  # noqa: F401
 
 
 @pytest.fixture

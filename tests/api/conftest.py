@@ -75,6 +75,16 @@ SMALL_BUNDLE = {
 }  # fmt: skip
 
 
+# Every list endpoint of SPEC section 5.
+LISTS = [
+    "/api/v1/sources/",
+    "/api/v1/entities/",
+    "/api/v1/attributes/",
+    "/api/v1/claims/",
+    "/api/v1/contradictions/",
+]
+
+
 @pytest.fixture(autouse=True)
 def clean_throttle():
     """Throttling counts in the cache; every test starts with none of its requests counted."""

@@ -7,16 +7,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 
 from kb.api.access import NOT_SIGNED_IN
+from tests.api.conftest import LISTS
 
 pytestmark = pytest.mark.django_db
-
-LISTS = [
-    "/api/v1/sources/",
-    "/api/v1/entities/",
-    "/api/v1/attributes/",
-    "/api/v1/claims/",
-    "/api/v1/contradictions/",
-]
 
 
 @pytest.mark.parametrize("url", LISTS)

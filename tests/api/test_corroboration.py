@@ -42,11 +42,18 @@ def copied(db):
             "entities": [{"key": key, "kind": "agreement", "name": key} for key in SUBJECTS],
             "attributes": [{"code": "deal_value", "label": "Deal value", "value_type": "money"}],
             "claims": [
-                {"key": f"{subject}-{source}", "subject": subject, "attribute": "deal_value",
-                 "value": value, "source": source, "credibility": 3, "quote": value}
+                {
+                    "key": f"{subject}-{source}",
+                    "subject": subject,
+                    "attribute": "deal_value",
+                    "value": value,
+                    "source": source,
+                    "credibility": 3,
+                    "quote": value,
+                }
                 for subject in SUBJECTS
                 for source, value in VALUES.items()
-            ],  # fmt: skip
+            ],
         }
     )
 

@@ -7,17 +7,9 @@ import pytest
 
 from kb.api.errors import DID_YOU_MEAN, NOT_A_PARAMETER, UNKNOWN_PARAMETERS
 from kb.models import Entity
-from tests.api.conftest import claim
+from tests.api.conftest import LISTS, claim
 
 pytestmark = pytest.mark.django_db
-
-LISTS = [
-    "/api/v1/sources/",
-    "/api/v1/entities/",
-    "/api/v1/attributes/",
-    "/api/v1/claims/",
-    "/api/v1/contradictions/",
-]
 
 
 @pytest.mark.parametrize("url", LISTS)
@@ -29,8 +21,9 @@ def test_a_misspelled_parameter_on_any_list_is_a_400_that_names_it(api, small, u
     assert set(data["errors"]) == {"atribute"}
     assert "atribute" in data["detail"]
     assert {"format", "cursor", "page_size", "ordering"} <= set(data["accepted"])
-    assert UNKNOWN_PARAMETERS.format(names="atribute", accepted=", ".join(data["accepted"])) == (
-        data["detail"]
+    assert (
+        UNKNOWN_PARAMETERS.format(names="atribute", accepted=", ".join(data["accepted"]))
+        == (data["detail"])
     )
 
 

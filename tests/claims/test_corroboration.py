@@ -133,8 +133,12 @@ def position(db):
     attribute = Attribute.objects.create(code="deal", label="Deal", value_type="money")
     claims = [
         claim_create(
-            key=f"claim-{source.key}", subject=subject, attribute=attribute, source=source,
-            value=value_parse(attribute=attribute, text="$5 million"), quote="$5 million",
+            key=f"claim-{source.key}",
+            subject=subject,
+            attribute=attribute,
+            source=source,
+            value=value_parse(attribute=attribute, text="$5 million"),
+            quote="$5 million",
             credibility=3,
         )  # fmt: skip
         for source in (wire, copy, other)

@@ -16,13 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def analyst(django_user_model):
-    """An analyst with staff status, as the admin needs."""
-    from django.contrib.auth.models import Group
-
-    user = django_user_model.objects.create_user("ana", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Analyst"))
-    return user
+def analyst(analyst):
+    """The analyst, with the staff status the admin asks of its users."""
+    analyst.is_staff = True
+    analyst.save(update_fields=["is_staff"])
+    return analyst
 
 
 @pytest.fixture
@@ -34,9 +32,7 @@ def chain():
     return a, b, c
 
 
-def test_the_chains_of_sources_are_read_to_their_end_in_one_query(
-    chain, django_assert_num_queries
-):
+def test_the_chains_of_sources_are_read_to_their_end_in_one_query(chain, django_assert_num_queries):
     a, b, c = chain
     with django_assert_num_queries(1):
         found = source_chains([c.pk])
