@@ -140,7 +140,7 @@ def position(db):
             value=value_parse(attribute=attribute, text="$5 million"),
             quote="$5 million",
             credibility=3,
-        )  # fmt: skip
+        )
         for source in (wire, copy, other)
     ]
     return claims
