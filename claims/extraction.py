@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -462,8 +463,19 @@ def _name_pattern(name: str) -> re.Pattern | None:
     return re.compile(rf"(?<!\w){body}(?!\w)", 0 if acronym else re.IGNORECASE)
 
 
+# A name that starts with a word character starts with a run of them that the text must have
+# whole (the name's pattern does not match inside a word, and what follows the run is no word
+# character), so it is tried only where the text has that run.
+_FIRST_WORD = re.compile(r"\w+")
+_WORD_STARTS = re.compile(r"(?<!\w)\w+")
+
+
 def _entity_mentions(text: str, entities: Iterable[tuple[str, list[str]]]):
-    """(start, end, key) of every mention, longest first, none overlapping another."""
+    """(start, end, key) of every mention, longest first, none overlapping another.
+
+    Each name is tried only where the text has its first word, so the cost grows with the
+    text's words, not with the text times the number of names.
+    """
     owners: dict[str, tuple[str, int, str]] = {}
     for key, names in entities:
         for index, name in enumerate(names):
@@ -473,12 +485,24 @@ def _entity_mentions(text: str, entities: Iterable[tuple[str, list[str]]]):
             # A name shared by two entities goes to the one whose main name it is, else the first.
             if folded not in owners or index == 0 and owners[folded][1] != 0:
                 owners[folded] = (key, index, name)
-    found = []
+    by_first_word: dict[str, list[tuple[re.Pattern, str]]] = defaultdict(list)
+    elsewhere: list[tuple[re.Pattern, str]] = []
     for key, _, name in owners.values():
-        if pattern := _name_pattern(name):
-            found += [
-                (m.start(), m.end(), key) for m in pattern.finditer(text) if m.end() > m.start()
-            ]
+        pattern = _name_pattern(name)
+        if pattern is None:
+            continue
+        if first := _FIRST_WORD.match(name.strip()):
+            by_first_word[first[0].lower()].append((pattern, key))
+        else:
+            # A name that starts with a sign ("(FMS)") is looked for everywhere.
+            elsewhere.append((pattern, key))
+    found = []
+    for word in _WORD_STARTS.finditer(text) if by_first_word else ():
+        for pattern, key in by_first_word.get(word[0].lower(), ()):
+            if (m := pattern.match(text, word.start())) and m.end() > m.start():
+                found.append((m.start(), m.end(), key))
+    for pattern, key in elsewhere:
+        found += [(m.start(), m.end(), key) for m in pattern.finditer(text) if m.end() > m.start()]
     found.sort(key=lambda m: (m[0] - m[1], m[0]))
     taken, mentions = _Taken(), []
     for start, end, key in found:

@@ -15,7 +15,9 @@ from claims.services import (
     value_parse,
 )
 from kb.selectors import entities_named, entity_resolve
+from sources import ingest
 from sources.models import Reliability, SourceKind
+from sources.services import PASTED_TEXT
 
 DATE_HELP = 'e.g. "2024", "December 2023" or "May 19, 2023".'
 ENTITY_VALUE_NEEDED = "This attribute takes an entity: choose it in 'Entity value'."
@@ -193,6 +195,13 @@ class IngestForm(forms.Form):
             return values.parse_date(text)
         except values.ValueParseError as error:
             raise ValidationError(str(error)) from error
+
+    def clean_text(self):
+        # The ingest limit, in bytes as stored (UTF-8), said under the field before anything
+        # is read; the ingest service checks it again for its other callers.
+        text = self.cleaned_data["text"]
+        ingest.refuse_too_large(len(text.encode("utf-8")), what=PASTED_TEXT)
+        return text
 
     def clean(self):
         # Which document was given is the form's to check; reading or fetching it is the

@@ -438,3 +438,59 @@ class EntityMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.duplicate} merged into {self.into}"
+
+
+class CandidateKind(models.TextChoices):
+    MONEY = "money", "money"
+    COUNT = "count", "count"
+    DATE = "date", "date"
+    ENTITY = "entity", "entity mention"
+
+
+#: The kinds of candidate an analyst may turn into a claim (the candidates page lists these).
+CLAIMABLE_CANDIDATE_KINDS = (CandidateKind.MONEY, CandidateKind.COUNT, CandidateKind.DATE)
+
+
+class Candidate(models.Model):
+    """A money amount, count, date or entity mention that claims.extraction found in a source's
+    text, stored when the text was (claims.services.candidates_extract), so that the candidates
+    page reads rows instead of running the extractor. `text` is source.text[start:end].
+
+    Derived data, rebuilt whole whenever the text changes: no history.
+    """
+
+    Kind = CandidateKind
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="candidates")
+    kind = models.CharField(max_length=10, choices=CandidateKind.choices)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    # The claims.values form ({"amount": ..., "currency": ...}, {"date": "2023-05"},
+    # {"entity": key}), or null for a date claims.values cannot hold ("in October").
+    value = models.JSONField(null=True, blank=True)
+    # The sentence around the candidate, cut to at most a few hundred characters around it
+    # when it is longer (claims.services.candidates.SENTENCE_ROOM), and where it starts.
+    sentence = models.TextField()
+    sentence_start = models.PositiveIntegerField()
+    # A money, count or date candidate: the entity its sentence names first, suggested as the
+    # claim's subject. An entity mention: the entity it names.
+    entity = models.ForeignKey(
+        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            # Candidates of one kind never overlap. Its index serves the candidates page: a
+            # source's candidates in text order, a page at a time.
+            models.UniqueConstraint(
+                fields=["source", "start", "kind"], name="candidate_source_start_kind_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=CandidateKind.values), name="candidate_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="candidate_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.text!r} at {self.start} in source {self.source_id}"

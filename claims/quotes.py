@@ -57,7 +57,10 @@ class Sentences:
         joined; a span that touches none gets its line. Never narrower than the span."""
         index = bisect.bisect_right(self._starts, start) - 1
         first = last = None
-        for s, e in self.spans[max(index, 0) :]:
+        # By index, not a slice: copying the rest of the list on every call made a text's
+        # candidates cost the square of its length.
+        for at in range(max(index, 0), len(self.spans)):
+            s, e = self.spans[at]
             if s >= end:
                 break
             if e > start:

@@ -4,8 +4,10 @@ the subject autocomplete those candidates use."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,17 +28,20 @@ from claims.forms import (
 )
 from claims.models import QuoteStatus
 from claims.quotes import highlight_segments, quote_in_context
+from claims.selectors import candidates as candidate_selectors
 from claims.services import (
     StaleDecision,
     claim_create,
     contradiction_flag,
     contradiction_resolve,
+    source_ingest_with_candidates,
     value_parse,
 )
 from kb import selectors as kb_selectors
 from kb.selectors import AUTOCOMPLETE_MIN_LENGTH, entity_resolve
+from sources import ingest as ingest_limits
 from sources import selectors as source_selectors
-from sources.services import ALREADY_STORED, source_ingest
+from sources.services import ALREADY_STORED
 
 RESOLVE_PERMISSION = "claims.resolve_contradiction"
 FLAG_PERMISSION = "claims.flag_contradiction"
@@ -257,12 +262,16 @@ def ingest(request):
         raise PermissionDenied(NOT_ALLOWED_TO_INGEST)
     form = IngestForm()
     if request.method == "POST":
+        refusal = _too_large_to_ingest(request)
+        if refusal:
+            messages.error(request, refusal)
+            return render(request, "claims/ingest.html", {"form": form}, status=413)
         form = IngestForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             published = data["published_on"]
             try:
-                source, created = source_ingest(
+                source, created = source_ingest_with_candidates(
                     title=data["title"],
                     kind=data["kind"],
                     text=data["text"],
@@ -286,56 +295,89 @@ def ingest(request):
     return render(request, "claims/ingest.html", {"form": form}, status=400 if form.errors else 200)
 
 
+# Bytes an ingest request may carry beyond the document: the form's other fields and the
+# multipart framing (kb/settings.py's DATA_UPLOAD_MAX_MEMORY_SIZE allows as much).
+INGEST_FORM_ROOM = 1_000_000
+SENT = "What was sent"
+
+
+def _too_large_to_ingest(request) -> str:
+    """The ingest limit's sentence for a request too large to hold a document within it, else
+    "": by its declared size before its body is read, or when Django's own limit on the form's
+    fields (DATA_UPLOAD_MAX_MEMORY_SIZE) stops reading it."""
+    declared = request.META.get("CONTENT_LENGTH", "")
+    declared = int(declared) if declared.isdigit() else 0
+    if declared > settings.KB_INGEST_MAX_BYTES + INGEST_FORM_ROOM:
+        return ingest_limits.too_large(declared, what=SENT)
+    try:
+        request.POST  # noqa: B018 (reads the body)
+    except RequestDataTooBig:
+        return ingest_limits.too_large(declared, what=SENT)
+    return ""
+
+
 # The candidates page's messages.
 CANDIDATE_SAVED = 'Claim {key} recorded. <a href="{url}">See it on the source page</a>.'
 CANDIDATE_ALREADY_SAVED = "This candidate is already saved as claim {key}: nothing was recorded."
 CANDIDATE_GONE = "That candidate is no longer in the source's text: nothing was recorded."
 
 
-def _candidates_url(source, start: int | None = None) -> str:
+NOT_ALLOWED_TO_SEE_CANDIDATES = "Only analysts and editors may see a source's candidate claims."
+
+
+def _candidates_url(source, start: int | None = None, page: int = 1) -> str:
     url = reverse("candidates", args=[source.pk])
+    if page > 1:
+        url = f"{url}?page={page}"
     return url if start is None else f"{url}#candidate-{start}"
 
 
 @require_http_methods(["GET", "POST"])
 def source_candidates(request, pk: int):
-    """Analysts turn a source's amounts, counts and dates into claims, one form per candidate;
-    after a save the list comes back, scrolled to the candidate, now marked as saved."""
-    source = get_object_or_404(source_selectors.source_for_page(), pk=pk)
-    can_claim = request.user.has_perm(CLAIM_PERMISSION)
-    if request.method == "POST" and not can_claim:
-        raise PermissionDenied(NOT_ALLOWED_TO_CLAIM)
-    found = selectors.source_candidates(source)
-    rows = found.rows
+    """Analysts turn a source's amounts, counts and dates into claims, one form per candidate,
+    a page of them at a time; after a save the page comes back, scrolled to the candidate, now
+    marked as saved. The candidates were found when the text was stored: this page reads them
+    and never runs the extractor, whatever the length of the text."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request.user.has_perm(CLAIM_PERMISSION):
+        raise PermissionDenied(
+            NOT_ALLOWED_TO_CLAIM if request.method == "POST" else NOT_ALLOWED_TO_SEE_CANDIDATES
+        )
+    source = get_object_or_404(candidate_selectors.source_for_candidates(), pk=pk)
+    page = request.GET.get("page")
     posted = None
     if request.method == "POST":
-        posted = next(
-            (r for r in rows if str(r.candidate.start) == request.POST.get("start")), None
-        )
+        posted = candidate_selectors.source_candidate(source, request.POST.get("start"))
         if posted is None:
             messages.error(request, CANDIDATE_GONE)
             return redirect(_candidates_url(source))
+        candidate = posted.candidate
+        page = candidate_selectors.candidate_page_number(source, candidate)
         if posted.saved:
             messages.info(request, CANDIDATE_ALREADY_SAVED.format(key=posted.saved[0].key))
-            return redirect(_candidates_url(source, posted.candidate.start))
+            return redirect(_candidates_url(source, candidate.start, page))
         posted.form = _candidate_form(posted, data=request.POST)
-        claim = _accept_candidate(request, posted.form, source, posted.candidate)
+        claim = _accept_candidate(request, posted.form, source, candidate)
         if claim is not None:
             url = f"{reverse('source', args=[source.pk])}#claim-{claim.pk}"
             messages.success(request, format_html(CANDIDATE_SAVED, key=claim.key, url=url))
-            return redirect(_candidates_url(source, posted.candidate.start))
-    if can_claim:
-        attributes = selectors.attributes_by_value_type()
-        for row in rows:
-            if not row.saved and row.form is None:
-                row.form = _candidate_form(row, attributes_by_type=attributes)
+            return redirect(_candidates_url(source, candidate.start, page))
+    found = candidate_selectors.source_candidates(source, page=page)
+    attributes = selectors.attributes_by_value_type()
+    for row in found.rows:
+        if posted is not None and row.candidate.pk == posted.candidate.pk:
+            row.form = posted.form
+        elif not row.saved:
+            row.form = _candidate_form(row, attributes_by_type=attributes)
     return render(
         request,
         "claims/candidates.html",
         {
             "source": source,
-            "rows": rows,
-            "can_claim": can_claim,
+            "rows": found.rows,
+            "page": found.page,
+            "can_claim": True,
             "mentioned": found.mentioned,
             "datalist": SUBJECT_DATALIST,
             "suggest_url": reverse("entity_autocomplete"),

@@ -216,6 +216,9 @@ LOGOUT_REDIRECT_URL = "home"
 # Ingest: the largest document accepted, and fetching URLs (off where the server has no
 # network; addresses inside the server's own network are refused unless allowed).
 KB_INGEST_MAX_BYTES = int(os.getenv("KB_INGEST_MAX_BYTES", str(10_000_000)))
+# A document pasted into a form (ingest, a source's text in the admin) may be as large as one
+# ingest accepts, with room for the form's other fields; beyond that Django stops reading.
+DATA_UPLOAD_MAX_MEMORY_SIZE = KB_INGEST_MAX_BYTES + 1_000_000
 KB_FETCH_ENABLED = envbool("KB_FETCH_ENABLED", "true")
 KB_FETCH_TIMEOUT = float(os.getenv("KB_FETCH_TIMEOUT", "10"))
 KB_FETCH_ALLOW_PRIVATE = envbool("KB_FETCH_ALLOW_PRIVATE", "false")

@@ -47,6 +47,7 @@ def source_delete(*, source: Source) -> None:
 
 
 ALREADY_STORED = "This document is already stored as “{title}”."
+PASTED_TEXT = "The pasted text"
 
 
 def source_find_duplicate(*, url: str = "", text: str = "") -> Source | None:
@@ -62,14 +63,18 @@ def source_find_duplicate(*, url: str = "", text: str = "") -> Source | None:
 
 def document_text(*, text: str = "", upload=None, url: str = "") -> str:
     """The cleaned text of a document given as pasted text, an uploaded file (.txt, .html,
-    .pdf) or a URL to fetch, in that order of preference. Network I/O for a URL. Raises
-    ValidationError on the field the document came from ("text", "upload" or "url")."""
+    .pdf) or a URL to fetch, in that order of preference. Network I/O for a URL. Each is
+    refused past KB_INGEST_MAX_BYTES (an upload before it is read). Raises ValidationError on
+    the field the document came from ("text", "upload" or "url")."""
     field = "upload" if upload is not None else ("text" if text else "url")
     try:
         if upload is not None:
             kind = ingest.kind_of_upload(upload.name)
+            # The size the upload declares is checked before the file is read.
+            ingest.refuse_too_large(upload.size, what=f'"{upload.name}"')
             return ingest.text_from_bytes(upload.read(), kind=kind, what=f'"{upload.name}"')
         if text:
+            ingest.refuse_too_large(len(text.encode("utf-8")), what=PASTED_TEXT)
             return ingest.clean_text(text)
         return ingest.fetch(url)[0]
     except ValidationError as error:

@@ -25,9 +25,11 @@ from claims.models import (
     ContradictionClaim,
     ContradictionStatus,
 )
+from claims.selectors.candidates import entity_names
 from claims.services import (
     QUOTE_NOT_IN_SOURCE,
     attribute_update,
+    candidates_extract,
     claimed_on_columns,
     claims_reanchor,
     contradiction_flag,
@@ -138,6 +140,7 @@ def _row_fields(row: dict, exclude: set[str] = frozenset()) -> dict:
 class _Writer:
     def __init__(self, plan: Plan, *, user, report: ImportReport, progress: NoProgress):
         self.plan, self.user, self.report, self.progress = plan, user, report, progress
+        self.dry_run = report.dry_run
         self.written: dict[type, list] = {}
         self.groups: set[tuple[int, int]] = set()
 
@@ -145,6 +148,7 @@ class _Writer:
         self._publishers()
         self._sources()
         self._entities()
+        self._candidates()
         self._attributes()
         self._claims()
         self._flags()
@@ -258,7 +262,7 @@ class _Writer:
             for row in self.plan.sources
         ]
         old_digests: dict[str, str] = {}
-        self.sources, _ = self._upsert(
+        self.sources, created = self._upsert(
             Source,
             "sources",
             rows,
@@ -268,6 +272,7 @@ class _Writer:
         self.retexted = {
             key for key, digest in old_digests.items() if self.sources[key].text_sha256 != digest
         }
+        self.new_texts = self.retexted | {key for key in created if self.sources[key].text}
         # Derivations point at sources that may only now exist.
         derived = [
             {
@@ -331,6 +336,19 @@ class _Writer:
             default_user=self.user,
             default_change_reason=CHANGE_REASON,
         )
+
+    def _candidates(self) -> None:
+        """The candidates of every new or changed text, found among the entities as this
+        bundle leaves them. Not in a dry run, which keeps nothing."""
+        if self.dry_run or not self.new_texts:
+            return
+        entities = entity_names()
+        keys = sorted(self.new_texts)
+        self.progress.start(len(keys), "finding candidate claims")
+        for key in keys:
+            candidates_extract(source=self.sources[key], entities=entities)
+            self.progress.advance(1)
+        self.progress.close()
 
     def _attributes(self) -> None:
         """New attributes are created; a changed one goes through attribute_update, which moves

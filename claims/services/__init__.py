@@ -3,6 +3,7 @@ these services (keyword-only, typed, atomic, recorded in history).
 
 - ``columns``: a claim's derived columns (value interval, periods, quote anchor)
 - ``attributes``: attributes
+- ``candidates``: the candidate claims found in a source's text, stored when it changes
 - ``claims``: claims, and re-anchoring quotes when a source's text changes
 - ``contradictions``: hand flags and editors' decisions
 - ``merges``: merging duplicate entities and undoing it
@@ -13,6 +14,10 @@ from __future__ import annotations
 from claims.services.attributes import (  # noqa: F401
     attribute_create,
     attribute_update,
+)
+from claims.services.candidates import (  # noqa: F401
+    candidates_extract,
+    source_ingest_with_candidates,
 )
 from claims.services.claims import (  # noqa: F401
     claim_create,

@@ -13,6 +13,7 @@ from claims.models import (
     QuoteStatus,
     Rank,
 )
+from claims.services.candidates import candidates_extract
 from claims.services.columns import quote_columns, time_columns, value_columns
 from kb.models import Entity
 from sources.models import Source
@@ -132,7 +133,8 @@ def claim_delete(*, claim: Claim, user=None) -> None:
 
 @transaction.atomic
 def source_save_with_quotes(*, source: Source, user=None) -> Source:
-    """Save a source; when its text changed, find every claim's quote in the new text.
+    """Save a source; when its text changed, find every claim's quote in the new text and
+    store the candidates of the new text (candidates_extract).
 
     A quote whose exact words are still there is re-anchored (among repeats, where its context
     matches best); one that is gone is marked "drifted" for review, never moved to a lookalike.
@@ -145,6 +147,8 @@ def source_save_with_quotes(*, source: Source, user=None) -> Source:
     source_save(source=source)
     if old_digest is not None and old_digest != source.text_sha256:
         claims_reanchor(source=source, user=user)
+    if old_digest != source.text_sha256:
+        candidates_extract(source=source)
     return source
 
 

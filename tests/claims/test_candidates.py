@@ -7,20 +7,35 @@ and the pressed button's name and value added.
 
 from __future__ import annotations
 
+import io
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
 from claims.bundles import bundle_import
 from claims.forms import AMBIGUOUS_SUBJECT, UNKNOWN_SUBJECT
-from claims.models import Claim, Contradiction
-from claims.services import claim_create, value_parse
-from claims.views import CANDIDATE_ALREADY_SAVED, NOT_ALLOWED_TO_CLAIM
+from claims.models import Candidate, Claim, Contradiction
+from claims.selectors.candidates import entity_names
+from claims.services import (
+    claim_create,
+    source_ingest_with_candidates,
+    source_save_with_quotes,
+    value_parse,
+)
+from claims.services.candidates import candidates_of_text
+from claims.views import (
+    CANDIDATE_ALREADY_SAVED,
+    CANDIDATE_GONE,
+    NOT_ALLOWED_TO_CLAIM,
+    NOT_ALLOWED_TO_SEE_CANDIDATES,
+)
 from kb.models import Entity, EntityAlias
 from sources.models import Source
-from sources.services import source_ingest
+from tests.factories import SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +55,7 @@ def demo(demo_bundle):
 
 @pytest.fixture
 def source(demo):
-    source, _ = source_ingest(title="Sale", kind="news", text=TEXT)
+    source, _ = source_ingest_with_candidates(title="Sale", kind="news", text=TEXT)
     return source
 
 
@@ -136,11 +151,13 @@ def row_of(page: str, start: int) -> str:
 # Listing
 
 
-def test_the_page_lists_amounts_with_their_sentence_and_suggests_a_subject(client, source):
-    page = page_of(client, source)
+def test_the_page_lists_amounts_with_their_sentence_and_suggests_a_subject(source, analyst):
+    page = page_of(browser(analyst), source)
 
     assert "$1.5 billion" in page
     assert "The State Department approved a potential $1.5 billion" in page
+    form = read_form(page, START)
+    assert form.fields[f"c{START}-subject"] == "peru"  # the first entity its sentence names
 
 
 def test_the_page_lists_what_it_finds_in_a_fixed_number_of_queries(
@@ -148,9 +165,10 @@ def test_the_page_lists_what_it_finds_in_a_fixed_number_of_queries(
 ):
     client = browser(analyst)
 
-    # Session, user, permissions, groups (5); source, entities, aliases, claims, attributes (5).
+    # Session, user, permissions, groups (5); source, candidate count, the page's candidates,
+    # the claims around them, the entities they mention, those entities, attributes (7).
     # Not one per candidate: the form's attribute choices are read once for the page.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         client.get(reverse("candidates", args=[source.pk]))
 
 
@@ -213,11 +231,11 @@ def test_saving_a_candidate_twice_from_a_stale_page_records_it_once_and_says_so(
     assert Claim.objects.filter(source=source).count() == 1
 
 
-def test_a_demo_claim_covering_a_candidate_with_its_value_marks_it_saved(client, demo):
+def test_a_demo_claim_covering_a_candidate_with_its_value_marks_it_saved(demo, analyst):
     sheet = Source.objects.get(key="wh-2024-11-fact-sheet")
     start = sheet.text.index("$180 million")
 
-    row = row_of(page_of(client, sheet), start)
+    row = row_of(page_of(browser(analyst), sheet), start)
 
     assert "Saved as claim" in row and "wh-callao-fms-180m" in row
 
@@ -298,7 +316,7 @@ def test_the_subject_field_suggests_the_entities_the_text_names(source, analyst)
 
 def test_a_dateline_is_not_suggested_as_the_subject(demo, analyst):
     text = "LIMA, March 12 - Peru will receive a dozen Black Hawk helicopters, not nine."
-    source, _ = source_ingest(title="Dateline", kind="news", text=text)
+    source, _ = source_ingest_with_candidates(title="Dateline", kind="news", text=text)
     form = read_form(page_of(browser(analyst), source), text.index("a dozen"))
 
     assert form.fields[f"c{text.index('a dozen')}-subject"] == "peru"
@@ -306,7 +324,7 @@ def test_a_dateline_is_not_suggested_as_the_subject(demo, analyst):
 
 def test_a_dozen_helicopters_not_nine_offers_both_counts_and_saves_twelve(demo, analyst):
     text = "LIMA, March 12 - Peru will receive a dozen Black Hawk helicopters, not nine."
-    source, _ = source_ingest(title="Dateline", kind="news", text=text)
+    source, _ = source_ingest_with_candidates(title="Dateline", kind="news", text=text)
     client = browser(analyst)
     page = page_of(client, source)
     dozen, nine = text.index("a dozen"), text.index("nine")
@@ -333,27 +351,204 @@ def analyst_browser_post(source, client) -> tuple[str, dict]:
     return form.action.split("#")[0], data
 
 
-def test_an_anonymous_visitor_sees_no_form_and_cannot_record(source, analyst):
+def test_an_anonymous_visitor_is_sent_to_sign_in_and_cannot_record(source, analyst):
     url, data = analyst_browser_post(source, browser(analyst))
     client = Client()  # CSRF is not what refuses here: the page does
-    assert "Save claim" not in page_of(client, source)
+    page_url = reverse("candidates", args=[source.pk])
 
+    looked = client.get(page_url)
     response = client.post(url, data)
 
-    assert response.status_code == 403
-    assert NOT_ALLOWED_TO_CLAIM in response.content.decode()
+    for answer in (looked, response):
+        assert answer.status_code == 302
+        assert answer.url == f"{reverse('login')}?next={page_url}"
     assert not Claim.objects.filter(source=source).exists()
 
 
-def test_a_reader_without_a_role_may_look_but_not_record(source, analyst, researcher):
+def test_a_reader_without_a_role_may_neither_look_nor_record(source, analyst, researcher):
     url, data = analyst_browser_post(source, browser(analyst))
     client = browser(researcher)
-    page = page_of(client, source)
-    assert "Save claim" not in page and "entity-names" not in page
-    data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value  # the reader's own token
+    client.get(reverse("home"))  # the reader's own CSRF cookie
+    data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
 
+    looked = client.get(reverse("candidates", args=[source.pk]))
     response = client.post(url, data)
 
+    assert looked.status_code == 403
+    assert escape(NOT_ALLOWED_TO_SEE_CANDIDATES) in looked.content.decode()
+    assert "$1.5 billion" not in looked.content.decode()
     assert response.status_code == 403
     assert NOT_ALLOWED_TO_CLAIM in response.content.decode()
     assert not Claim.objects.filter(source=source).exists()
+
+
+# Stored once, read a page at a time
+
+
+def test_the_candidates_are_stored_when_the_document_is_ingested(source):
+    stored = {(c.kind, c.text) for c in Candidate.objects.filter(source=source)}
+
+    assert ("money", "$1.5 billion") in stored
+    assert ("count", "Nine helicopters") in stored
+    assert ("entity", "Peru") in stored
+
+
+def test_a_changed_text_gets_the_candidates_of_its_new_words(source, analyst):
+    source.text = "WASHINGTON. Peru will buy 24 tanks for $300 million."
+    source_save_with_quotes(source=source, user=analyst)
+
+    page = page_of(browser(analyst), source)
+
+    assert "$300 million" in page and "24 tanks" in page
+    assert "$1.5 billion" not in page
+
+
+def test_a_bundle_that_brings_or_changes_a_text_stores_its_candidates(demo):
+    sheet = Source.objects.get(key="wh-2024-11-fact-sheet")
+    assert Candidate.objects.filter(source=sheet, text="$180 million").exists()
+
+    bundle_import(
+        bundle={
+            "format": "kb-bundle/1",
+            "sources": [
+                {
+                    "key": "wh-2024-11-fact-sheet",
+                    "title": sheet.title,
+                    "kind": sheet.kind,
+                    "text": sheet.text + " It adds 40 trucks.",
+                },
+            ],
+        }  # fmt: skip
+    )
+
+    assert Candidate.objects.filter(source=sheet, text="40 trucks").exists()
+    assert Candidate.objects.filter(source=sheet, text="$180 million").exists()
+
+
+def test_the_command_stores_the_candidates_of_sources_that_have_none(demo):
+    Candidate.objects.all().delete()
+    out = io.StringIO()
+
+    call_command("extract_candidates", "--store", "--source", "wh-2024-11-fact-sheet", stdout=out)
+
+    sheet = Source.objects.get(key="wh-2024-11-fact-sheet")
+    assert Candidate.objects.filter(source=sheet, text="$180 million").exists()
+    assert Candidate.objects.exclude(source=sheet).count() == 0
+    assert "1 source(s)" in out.getvalue()
+
+
+def test_the_command_names_a_source_key_it_does_not_know(demo):
+    with pytest.raises(CommandError, match="no source with a stored text has the key atlantis"):
+        call_command("extract_candidates", "--store", "--source", "atlantis")
+
+
+def _sentences(count: int, filler: str = "") -> str:
+    return " ".join(
+        f"In {1900 + n % 120}, Peru bought {n + 2} trucks for ${n + 1} million.{filler}"
+        for n in range(count)
+    )
+
+
+def test_a_long_text_is_listed_fifty_candidates_a_page(demo, analyst):
+    text = _sentences(40)  # 120 candidates: a year, a count and an amount a sentence
+    source, _ = source_ingest_with_candidates(title="Long", kind="news", text=text)
+    client = browser(analyst)
+
+    first = client.get(reverse("candidates", args=[source.pk])).content.decode()
+    last = client.get(reverse("candidates", args=[source.pk]), {"page": 3}).content.decode()
+    beyond = client.get(reverse("candidates", args=[source.pk]), {"page": "999"})
+
+    assert first.count('<tr id="candidate-') == 50 and "page 1 of 3" in first
+    assert last.count('<tr id="candidate-') == 20 and "page 3 of 3" in last
+    assert 'rel="next"' in first and 'rel="prev"' in last
+    assert "$40 million" in last and "$40 million" not in first
+    assert beyond.status_code == 200 and "page 3 of 3" in beyond.content.decode()
+
+
+def test_saving_a_candidate_on_a_later_page_comes_back_to_that_page(demo, analyst):
+    text = _sentences(40)
+    source, _ = source_ingest_with_candidates(title="Long", kind="news", text=text)
+    start = text.index("$40 million")
+    client = browser(analyst)
+    page = client.get(reverse("candidates", args=[source.pk]), {"page": 3}).content.decode()
+    form = read_form(page, start)
+    data = {**form.fields, **form.buttons}
+    data.update({f"c{start}-subject": "peru", f"c{start}-attribute": "fms_case_value"})
+
+    response = client.post(form.action.split("#")[0], data)
+
+    assert response.status_code == 302
+    assert response.url == f"{reverse('candidates', args=[source.pk])}?page=3#candidate-{start}"
+    assert Claim.objects.get(source=source).amount == 40_000_000
+
+
+def test_a_posted_start_that_is_not_a_candidate_records_nothing(source, analyst):
+    client = browser(analyst)
+    url, data = analyst_browser_post(source, client)
+
+    response = client.post(url, {**data, "start": "not-a-number"}, follow=True)
+
+    assert escape(CANDIDATE_GONE) in response.content.decode()
+    assert not Claim.objects.filter(source=source).exists()
+
+
+# The size of a document costs the page nothing
+
+
+def big_source(size: int) -> Source:
+    """A source of `size` characters with its candidates stored as ingest stores them: the
+    extractor reads one block, whose candidates repeat, shifted, down the text."""
+    # A year, a count, an amount and a mention of Peru in every 300 characters or so.
+    filler = (
+        " The talks went on, as they had all year, without a word to the press; the ministers"
+        " met again in the spring and left the details to their staff, who wrote them down."
+    )
+    block = _sentences(20, filler=filler) + "\n"
+    text = (block * (size // len(block) + 1))[:size]
+    rows = candidates_of_text(block, entity_names())
+    source = SourceFactory(key="big", title="A big document", text=text)
+    copies = len(text) // len(block)
+    Candidate.objects.bulk_create(
+        [
+            Candidate(
+                source=source,
+                **{
+                    **row,
+                    "start": row["start"] + shift,
+                    "end": row["end"] + shift,
+                    "sentence_start": row["sentence_start"] + shift,
+                },
+            )
+            for shift in range(0, copies * len(block), len(block))
+            for row in rows
+        ],
+        batch_size=5000,
+    )
+    return source
+
+
+def test_a_ten_megabyte_document_is_listed_without_running_the_extractor(
+    demo, analyst, monkeypatch, django_assert_max_num_queries
+):
+    source = big_source(10_000_000)
+    total = Candidate.objects.filter(source=source).exclude(kind="entity").count()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the candidates page ran the extractor")
+
+    monkeypatch.setattr("claims.extraction.extract_candidates", refuse)
+    monkeypatch.setattr("claims.services.candidates.extract_candidates", refuse)
+    client = browser(analyst)
+    last_page = (total + 49) // 50
+
+    with django_assert_max_num_queries(12):
+        first = client.get(reverse("candidates", args=[source.pk]))
+    with django_assert_max_num_queries(12):
+        last = client.get(reverse("candidates", args=[source.pk]), {"page": last_page})
+
+    assert total > 100_000
+    assert first.status_code == last.status_code == 200
+    assert first.content.decode().count('<tr id="candidate-') == 50
+    assert f"page {last_page} of {last_page}" in last.content.decode()
+    # The page carries its 50 sentences, not the text.
+    assert len(first.content) < 300_000

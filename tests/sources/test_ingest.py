@@ -7,11 +7,14 @@ import threading
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from claims.views import INGEST_FORM_ROOM
 from sources import ingest
 from sources.models import Source
+from sources.services import document_text
 
 pytestmark = pytest.mark.django_db
 
@@ -166,13 +169,80 @@ def test_a_fetch_that_times_out_fails_with_a_clear_message(analyst_client, web):
     assert not Source.objects.exists()
 
 
-def test_a_document_too_large_is_refused(analyst_client, web, settings):
+# One limit, KB_INGEST_MAX_BYTES, for pasting, uploading and fetching, and one sentence.
+LIMIT_SAID = "bytes; this server ingests documents of at most 1,000 bytes (0.001 MB)."
+
+
+def test_a_fetched_document_too_large_is_refused_with_its_size(analyst_client, web, settings):
     settings.KB_INGEST_MAX_BYTES = 1000
 
     response = post(analyst_client, url=f"{web}/big.txt")
 
-    assert "is larger than 0.001 MB" in response.content.decode()
+    assert response.status_code == 400
+    assert f"{web}/big.txt is 3,000 {LIMIT_SAID}" in response.content.decode()
     assert not Source.objects.exists()
+
+
+def test_a_pasted_text_too_large_is_refused_with_its_size(analyst_client, settings):
+    settings.KB_INGEST_MAX_BYTES = 1000
+
+    response = post(analyst_client, text="é" * 501)  # 1,002 bytes in UTF-8
+
+    assert response.status_code == 400
+    assert f"The pasted text is 1,002 {LIMIT_SAID}" in response.content.decode()
+    assert not Source.objects.exists()
+
+
+def test_an_upload_too_large_is_refused_with_its_size(analyst_client, settings):
+    settings.KB_INGEST_MAX_BYTES = 1000
+
+    response = post(analyst_client, upload=SimpleUploadedFile("big.txt", b"x" * 1500))
+
+    assert response.status_code == 400
+    assert f"&quot;big.txt&quot; is 1,500 {LIMIT_SAID}" in response.content.decode()
+    assert not Source.objects.exists()
+
+
+class UnreadableUpload:
+    """An upload that says its size and may not be read."""
+
+    name, size = "big.pdf", 50_000_000
+
+    def read(self, *args):
+        raise AssertionError("the upload was read")
+
+
+def test_an_upload_is_measured_before_it_is_read(settings):
+    with pytest.raises(ValidationError) as refused:
+        document_text(upload=UnreadableUpload())
+
+    assert refused.value.message_dict == {
+        "upload": [
+            '"big.pdf" is 50,000,000 bytes; this server ingests documents of at most '
+            "10,000,000 bytes (10 MB)."
+        ]
+    }
+
+
+def test_a_request_far_larger_than_the_limit_is_refused_before_it_is_read(analyst_client, settings):
+    settings.KB_INGEST_MAX_BYTES = 1000
+    body = b"x" * (1000 + INGEST_FORM_ROOM + 1)
+
+    response = analyst_client.generic(
+        "POST", reverse("ingest"), body, content_type="application/octet-stream"
+    )
+
+    assert response.status_code == 413
+    assert f"What was sent is {len(body):,} {LIMIT_SAID}" in response.content.decode()
+    assert not Source.objects.exists()
+
+
+def test_a_pasted_text_at_the_limit_is_stored(analyst_client, settings):
+    settings.KB_INGEST_MAX_BYTES = 3_000_000  # beyond Django's 2.5 MB default for a form field
+
+    post(analyst_client, text="The talks went on without a word to the press. " * 60_000)
+
+    assert len(Source.objects.get().text) > 2_800_000
 
 
 @pytest.mark.parametrize(
@@ -190,7 +260,10 @@ def test_addresses_inside_the_servers_network_are_refused_by_default(analyst_cli
 
     response = post(analyst_client, url="http://127.0.0.1:9/secret")
 
-    assert "is an address inside this server" in response.content.decode()
+    assert (
+        "127.0.0.1 is at 127.0.0.1, an address inside this server&#x27;s network"
+        in response.content.decode()
+    )
 
 
 def test_clean_text_only_normalises_line_ends_and_trailing_spaces():
