@@ -16,8 +16,11 @@ from claims.bundles.schema import (  # noqa: F401
 from claims.bundles.writing import (  # noqa: F401
     ALREADY_HOLDS_DATA,
     CHANGE_REASON,
+    IMPORT_BUSY,
+    IMPORT_WAITING,
     KEPT_RANK,
     DecidedRank,
+    ImportBusy,
     ImportReport,
     bundle_import,
     claim_ranks_set_by_decisions,

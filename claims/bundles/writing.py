@@ -7,6 +7,7 @@ It runs to about 500 lines because the import is one transaction whose steps sha
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -48,6 +49,8 @@ KEPT_RANK = 'kept "{rank}" (the bundle says "{wanted}"), set by the decision on 
 ALREADY_HOLDS_DATA = (
     "The database already holds data; {what} was not imported, and nothing was changed."
 )
+IMPORT_BUSY = "Another import is running; try again when it ends."
+IMPORT_WAITING = "Another import is running; this one waits until it ends."
 
 
 @dataclass
@@ -110,7 +113,13 @@ def knowledge_base_is_empty() -> bool:
 
 
 def bundle_import(
-    *, bundle: dict, user=None, dry_run: bool = False, progress: NoProgress | None = None
+    *,
+    bundle: dict,
+    user=None,
+    dry_run: bool = False,
+    progress: NoProgress | None = None,
+    wait: bool = True,
+    waiting: Callable[[], None] | None = None,
 ) -> ImportReport:
     """Import a kb-bundle/1 document, all or nothing.
 
@@ -120,17 +129,53 @@ def bundle_import(
     A rank set by an editor's decision (claim_ranks_set_by_decisions) is never changed: the
     import keeps it and lists it in the report's `kept`, with its place in the bundle. A
     changed attribute goes through attribute_update: the claims the bundle does not carry move
-    with it, or the change is refused naming them. Raises BundleInvalid listing every problem with its place; then nothing is written. With
-    `dry_run`, everything is checked and counted, and nothing is kept.
+    with it, or the change is refused naming them. Raises BundleInvalid listing every problem
+    with its place; then nothing is written. With `dry_run`, everything is checked and
+    counted, and nothing is kept.
+
+    On PostgreSQL, imports run one at a time (a transaction-level advisory lock, taken before
+    the bundle is read against the database): one that finds another running calls `waiting`
+    and waits for it to end, then reads what it wrote; with `wait=False` it raises ImportBusy
+    instead. So two imports started at once end as if run one after the other.
     """
     progress = progress or NoProgress()
-    plan = bundle_read(bundle, progress)
     report = ImportReport(dry_run=dry_run)
     with transaction.atomic():
+        _one_import_at_a_time(wait=wait, waiting=waiting)
+        plan = bundle_read(bundle, progress)
         _Writer(plan, user=user, report=report, progress=progress).write()
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+class ImportBusy(Exception):
+    """Another import holds the lock and this one was asked not to wait."""
+
+    def __init__(self):
+        super().__init__(IMPORT_BUSY)
+
+
+# The advisory lock imports take on PostgreSQL: any fixed number no other lock of this
+# project uses ("kb-bundle" in ASCII, read as a number).
+IMPORT_LOCK = int.from_bytes(b"kbbundle", "big")
+
+
+def _one_import_at_a_time(*, wait: bool, waiting: Callable[[], None] | None) -> None:
+    """Take the import lock for the rest of the transaction (PostgreSQL; SQLite writes one
+    transaction at a time by itself)."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [IMPORT_LOCK])
+        if cursor.fetchone()[0]:
+            return
+        if not wait:
+            raise ImportBusy
+        if waiting is not None:
+            waiting()
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 def _row_fields(row: dict, exclude: set[str] = frozenset()) -> dict:

@@ -6,15 +6,23 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError
 from tqdm import tqdm
 
 from claims.bundles import (
     ALREADY_HOLDS_DATA,
+    IMPORT_BUSY,
+    IMPORT_WAITING,
     BundleInvalid,
+    ImportBusy,
     NoProgress,
     bundle_import,
     bundle_parse,
     knowledge_base_is_empty,
+)
+
+DATABASE_BUSY = (
+    "The database is busy writing something else (another import?); try again when it ends."
 )
 
 # A step with at least this many rows shows a progress bar on a terminal.
@@ -55,8 +63,13 @@ class Command(BaseCommand):
             help="import only into a database without sources, entities, attributes or claims "
             "(make run loads the demo so, keeping what an earlier run holds)",
         )
+        parser.add_argument(
+            "--no-wait",
+            action="store_true",
+            help="when another import is running, stop at once instead of waiting for it to end",
+        )
 
-    def handle(self, *args, path: str, dry_run: bool, if_empty: bool, **options):
+    def handle(self, *args, path: str, dry_run: bool, if_empty: bool, no_wait: bool, **options):
         if if_empty and not knowledge_base_is_empty():
             self.stdout.write(ALREADY_HOLDS_DATA.format(what=path))
             return
@@ -75,7 +88,16 @@ class Command(BaseCommand):
                 bundle=bundle_parse(text),
                 dry_run=dry_run,
                 progress=TerminalProgress() if sys.stderr.isatty() else None,
+                wait=not no_wait,
+                waiting=lambda: self.stderr.write(IMPORT_WAITING),
             )
+        except ImportBusy as error:
+            raise CommandError(IMPORT_BUSY) from error
+        except OperationalError as error:
+            # SQLite writes one transaction at a time and gives up after its timeout.
+            if "locked" not in str(error):
+                raise
+            raise CommandError(DATABASE_BUSY) from error
         except BundleInvalid as error:
             for problem in error.problems:
                 self.stderr.write(f"{path}: {problem}")
