@@ -1,8 +1,10 @@
-"""Fixtures of the production-path tests: one folder of collected static files for the session."""
+"""Fixtures of the production-path tests: collected static files, and the browser tests' Chromium."""
 
 from __future__ import annotations
 
 import pytest
+
+from tests.test_browser import browser  # noqa: F401 (Debian's headless Chromium, as everywhere)
 
 
 @pytest.fixture(scope="session")

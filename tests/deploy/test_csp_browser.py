@@ -4,14 +4,12 @@ under the Content-Security-Policy, with no violation reported and no file missin
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import requests
 
+from tests import test_browser
 from tests.deploy.server import database_url, manage, production_environment, serving
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "a long test password"
 # Chromium fires this event for every blocked resource and inline code; the page reports it on
 # the console, where the test collects it across navigations.
@@ -21,31 +19,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 
-pytestmark = [
-    # The server writes to the test database (on PostgreSQL); serialized_rollback brings back
-    # the roles the migrations made after the flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM),
-        reason=f"no Chromium at {CHROMIUM}: install Debian's chromium package to run browser tests",
-    ),
-]
-
-
-@pytest.fixture
-def browser():
-    playwright_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed"
-    )
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+# As the other browser tests: transactional (the server writes to the test database on
+# PostgreSQL; the roles come back after the flush), and skipped, saying why, without Chromium.
+pytestmark = test_browser.pytestmark
 
 
 @pytest.fixture
