@@ -114,10 +114,9 @@ def search(request):
 def queue(request):
     """The editors' queue: contradictions of one status (open unless another is chosen), the
     latest activity first, with how many there are of each status under the other filters."""
-    filterset = ContradictionQueueFilter(
-        request.GET, queryset=selectors.contradictions_by_activity()
-    )
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    filterset = ContradictionQueueFilter(request.GET, queryset=selectors.contradictions_for_queue())
+    rows = selectors.contradictions_by_activity(filterset.qs)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for contradiction in page:
         contradiction.last_event = contradiction_last_event(contradiction)
     totals = selectors.contradiction_status_totals(filterset.without_status)

@@ -44,6 +44,7 @@ from claims.selectors.contradictions import (
     contradiction_queue,
     contradiction_status_totals,
     contradictions_by_activity,
+    contradictions_for_queue,
     with_memberships,
 )
 from claims.selectors.corroboration import (
@@ -91,6 +92,7 @@ __all__ = [
     "contradiction_queue",
     "contradiction_status_totals",
     "contradictions_by_activity",
+    "contradictions_for_queue",
     "entities_with_claim_totals",
     "in_open_contradiction",
     "knowledge_base_totals",

@@ -230,14 +230,27 @@ def last_activity():
     )
 
 
-def contradictions_by_activity():
-    """Every contradiction, current or withdrawn, with subject, attribute and the people who
-    flagged or resolved it joined, `claim_total` and `last_activity`, latest activity first
-    (a reopened contradiction comes before those detected since): one query a page. Filter
-    with QUEUE_STATUSES."""
+def contradictions_for_queue():
+    """Every contradiction, current or withdrawn, for the queue's filters and status counts
+    (QUEUE_STATUSES); contradictions_by_activity then orders a filtered set."""
+    return Contradiction.objects.all()
+
+
+def contradictions_by_activity(contradictions):
+    """`contradictions` with subject, attribute and the people who flagged or resolved them
+    joined, `claim_total` (a subquery on the membership index for each row read) and
+    `last_activity`, latest activity first, so that a reopened contradiction comes before those
+    detected since: one query a page."""
+    claim_total = (
+        ContradictionClaim.objects.filter(contradiction=OuterRef("pk"))
+        .order_by()
+        .values("contradiction")
+        .annotate(total=Count("id"))
+        .values("total")[:1]
+    )
     return (
-        Contradiction.objects.select_related("subject", "attribute", "flagged_by", "resolved_by")
-        .annotate(claim_total=Count("memberships"), last_activity=last_activity())
+        contradictions.select_related("subject", "attribute", "flagged_by", "resolved_by")
+        .annotate(claim_total=Coalesce(Subquery(claim_total), 0), last_activity=last_activity())
         .order_by("-last_activity", "-id")
     )
 

@@ -39,9 +39,12 @@ from kb.filters import search_terms
 from kb.models import Entity, EntityAlias
 from sources.models import Publisher, Source
 
-# Each group shows at most this many results, best first: no search costs unbounded work
-# beyond ranking its own matches.
+# Each group shows at most this many results, best first.
 GROUP_LIMIT = 20
+# PostgreSQL ranks at most this many of a group's matches, the first its index gives: a word
+# that half the claims hold costs ranking these, not the half (a group that reaches the window
+# says so, and the page asks for another word).
+RANK_WINDOW = 1000
 # Longer searches are cut here before anything reads them.
 MAX_QUERY_LENGTH = 200
 # On SQLite a long quote is shown this many characters around its first match.
@@ -81,6 +84,8 @@ class SiteSearch:
     sources: list = field(default_factory=list)
     more: set[str] = field(default_factory=set)
     error: str = ""
+    # PostgreSQL: how many of a group's matches at most were ranked (RANK_WINDOW).
+    ranked_among: int | None = None
 
     @property
     def total(self) -> int:
@@ -115,6 +120,7 @@ def site_search(text: str, *, limit: int = GROUP_LIMIT) -> SiteSearch:
 
 
 def _search_postgres(found: SiteSearch, limit: int) -> None:
+    found.ranked_among = RANK_WINDOW
     query = SearchQuery(found.query, config="english", search_type="plain")
 
     def matching(queryset, column: str):
@@ -125,7 +131,7 @@ def _search_postgres(found: SiteSearch, limit: int) -> None:
     by_name = matching(live, "name").values("pk")
     by_alias = matching(EntityAlias.objects.all(), "name").values("entity_id")
     entities = (
-        live.filter(pk__in=by_name.union(by_alias))
+        live.filter(pk__in=by_name.union(by_alias)[:RANK_WINDOW])
         .annotate(
             relevance=SearchRank(EnglishVector("name"), query, normalization=2)
             + Coalesce(
@@ -150,11 +156,16 @@ def _search_postgres(found: SiteSearch, limit: int) -> None:
     )
     found.entities = _bounded(entities, "entities", found, limit)
 
-    claims = (
+    by_words = (
         Claim.objects.alias(
             in_quote=EnglishVector("quote"), in_value=EnglishVector("value_as_written")
         )
         .filter(Q(in_quote=query) | Q(in_value=query))
+        .order_by()
+        .values("pk")
+    )
+    claims = (
+        Claim.objects.filter(pk__in=by_words[:RANK_WINDOW])
         .select_related("subject", "attribute", "source__publisher", "entity_value")
         .defer(*DEFERRED_COLUMNS)
         .annotate(
@@ -171,7 +182,7 @@ def _search_postgres(found: SiteSearch, limit: int) -> None:
         publisher__in=matching(Publisher.objects.all(), "name").values("pk")
     ).values("pk")
     sources = (
-        Source.objects.filter(pk__in=by_title.union(by_publisher))
+        Source.objects.filter(pk__in=by_title.union(by_publisher)[:RANK_WINDOW])
         .select_related("publisher")
         .defer("text", "notes")
         .annotate(

@@ -15,6 +15,7 @@ from claims.bundles import bundle_import
 from claims.models import Claim, Contradiction
 from claims.services import claim_create, claim_update, contradiction_resolve, value_parse
 from claims.views import EDITORS_DECIDE
+from kb.dates import BAD_PARTIAL_DATE
 from kb.models import Entity
 from sources.models import Publisher, Source
 
@@ -147,11 +148,18 @@ def test_the_sources_index_filters_by_publisher(client, demo):
     assert len(rows) == 1 and rows[0][0].startswith("Fact sheet")
 
 
-def test_a_bad_sources_filter_says_what_is_wrong_instead_of_failing(client, demo):
-    response = client.get(reverse("sources"), {"published_after": "next week"})
+@pytest.mark.parametrize(
+    ("name", "params", "message"),
+    [
+        ("sources", {"published_after": "next week"}, BAD_PARTIAL_DATE),
+        ("queue", {"kind": "planet"}, "Select a valid choice"),
+    ],
+)
+def test_a_bad_filter_says_what_is_wrong_instead_of_failing(client, demo, name, params, message):
+    response = client.get(reverse(name), params)
 
     assert response.status_code == 200
-    assert "errors" in response.content.decode()
+    assert message in response.content.decode()
 
 
 def test_the_sources_index_pages_through_many_sources_in_three_queries(
@@ -217,9 +225,7 @@ def test_the_claim_page_shows_the_claim_like_a_statement(client, demo):
     assert crumbs_of(page).startswith("Home › Entities › Callao naval port")
 
 
-def test_the_claim_page_shows_the_quote_in_its_sentence_and_the_normalised_interval(
-    client, demo
-):
+def test_the_claim_page_shows_the_quote_in_its_sentence_and_the_normalised_interval(client, demo):
     claim = Claim.objects.get(key="wh-callao-fms-180m")
 
     page = client.get(reverse("claim", args=[claim.pk])).content.decode()
@@ -276,9 +282,7 @@ def test_the_claim_page_shows_its_independent_corroboration(client, demo):
 
     page = client.get(reverse("claim", args=[claim.pk])).content.decode()
 
-    assert "Backed by 1 independent source" in text_of(
-        part(page, "corroboration", "</p>")
-    )
+    assert "Backed by 1 independent source" in text_of(part(page, "corroboration", "</p>"))
 
 
 def test_the_claim_page_reads_in_a_fixed_number_of_queries(
@@ -327,6 +331,30 @@ def test_an_unknown_claim_is_the_sites_not_found_page(client, db):
     assert 'id="not-found"' in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("name", "key", "queries"),
+    [
+        ("entities", None, 1),  # the entities with their claim totals
+        ("entity", "callao-fms-case", 4),  # entity, aliases, claims, contradictions
+        ("source", "wh-2024-11-fact-sheet", 2),  # source, its claims
+    ],
+)
+def test_the_entity_and_source_pages_read_in_a_fixed_number_of_queries(
+    client, demo, django_assert_num_queries, name, key, queries
+):
+    if key is None:
+        args = []
+    elif name == "entity":
+        args = [Entity.objects.get(key=key).pk]
+    else:
+        args = [Source.objects.get(key=key).pk]
+
+    with django_assert_num_queries(queries):
+        response = client.get(reverse(name, args=args))
+
+    assert response.status_code == 200
+
+
 # The entity page.
 
 
@@ -338,7 +366,10 @@ def test_the_entity_page_links_every_contradiction_with_its_decision(client, dem
     page = client.get(reverse("entity", args=[entity.pk])).content.decode()
 
     row = text_of(page.split('id="attribute-fms_case_value"')[1].split("</tr>")[0])
-    assert f"contradiction #{callao().pk} resolved: One position is wrong “Primary source wins.”" in row
+    assert (
+        f"contradiction #{callao().pk} resolved: One position is wrong “Primary source wins.”"
+        in row
+    )
     assert f'href="{reverse("claim", args=[claim.pk])}"' in page
     assert "one_is_wrong" not in page
 
@@ -512,6 +543,7 @@ def test_the_server_error_page_needs_neither_the_database_nor_a_request(
         page = render_to_string("500.html")
 
     assert "Something went wrong" in page and "kb/site.css" in page
+    assert 'class="site-search"' in page
 
 
 def test_a_failing_page_answers_with_the_server_error_page(client, demo, monkeypatch):

@@ -3,6 +3,7 @@ sources by title and publisher, grouped, bounded and highlighted, on SQLite and 
 
 from __future__ import annotations
 
+import importlib
 import re
 from html import unescape
 
@@ -76,7 +77,10 @@ def test_black_hawk_finds_the_transfer_and_its_claims(client, demo):
     page = search(client, "Black Hawk")
 
     assert found.entities == [transfer]
-    assert {claim.key for claim in found.claims} >= {"wh-blackhawk-planned", "op-blackhawk-delivered"}
+    assert {claim.key for claim in found.claims} >= {
+        "wh-blackhawk-planned",
+        "op-blackhawk-delivered",
+    }
     assert "planned" in words(group(page, "claims")) and "delivered" in words(group(page, "claims"))
 
 
@@ -132,9 +136,7 @@ def test_nothing_found_suggests_what_to_try(client, demo):
     assert "NAMRU-SOUTH" in nothing and "1.5 billion" in nothing and "Black Hawk" in nothing
 
 
-def test_an_empty_search_explains_the_box_without_querying(
-    client, demo, django_assert_num_queries
-):
+def test_an_empty_search_explains_the_box_without_querying(client, demo, django_assert_num_queries):
     with django_assert_num_queries(0):
         page = client.get(reverse("search")).content.decode()
 
@@ -163,6 +165,18 @@ def test_the_header_search_box_is_on_every_page(client, demo):
         header = page.split("<header")[1].split("</header>")[0]
 
         assert f'action="{reverse("search")}"' in header and 'name="q"' in header, name
+
+
+@pytest.mark.postgres_only
+def test_postgres_ranks_at_most_a_window_of_each_groups_matches(db, monkeypatch):
+    # The package gives the function under the module's name: the module itself, by its path.
+    module = importlib.import_module("claims.selectors.site_search")
+    EntityFactory.create_batch(5, name=factory_name())
+    monkeypatch.setattr(module, "RANK_WINDOW", 3)
+
+    found = site_search("Lighthouse", limit=20)
+
+    assert len(found.entities) == 3 and found.ranked_among == 3
 
 
 @pytest.mark.postgres_only
