@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims.models import Claim
-from claims.selectors.contradictions import contradiction_queue
+from claims.models import Claim, Contradiction
+from claims.selectors.contradictions import QUEUE_STATUSES
 from kb.models import Entity
 from sources.models import Source
 
@@ -19,11 +19,11 @@ class Totals:
 
 
 def knowledge_base_totals() -> Totals:
-    """Sources, entities (not merged away), claims and open contradictions: four COUNT
-    queries, each answered from an index or the table's own count."""
+    """Sources, entities (not merged away), claims and open contradictions (current ones, as
+    the queue shows them): four plain COUNT queries, no join or grouping."""
     return Totals(
         sources=Source.objects.count(),
         entities=Entity.objects.filter(merged_into__isnull=True).count(),
         claims=Claim.objects.count(),
-        open_contradictions=contradiction_queue().count(),
+        open_contradictions=Contradiction.objects.filter(QUEUE_STATUSES["open"]).count(),
     )
