@@ -7,6 +7,7 @@ one resolver of references (_References); what they no longer check is in schema
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,11 +25,15 @@ from claims.bundles.schema import (
     Problem,
     bundle_check,
     item_check,
+    place_of,
+    unstorable_strings,
 )
 from claims.models import NUMERIC_TYPES, Attribute, Claim, Rank, ValueType
 from claims.services import empty_value_columns, period_columns, value_columns
+from kb.dates import ISO_FORM, brief, parse_iso
 from kb.models import DatePrecision, Entity, EntityAlias
-from sources.models import Source
+from sources.models import DERIVATION_CYCLE, Source
+from sources.selectors import derivation_cycle
 from sources.services import text_digest
 
 DUPLICATE_KEY = 'the key "{key}" is used twice in this bundle (first at {first})'
@@ -37,7 +42,16 @@ UNKNOWN_ENTITY = 'unknown entity "{ref}"'
 AMBIGUOUS_ENTITY = '"{ref}" names more than one entity: {keys}'
 UNKNOWN_ATTRIBUTE = 'unknown attribute "{ref}"'
 UNKNOWN_CLAIM = 'unknown claim "{ref}"'
+PERIOD_ENDS_BEFORE_IT_STARTS = "the valid period ends before it starts"
 NOT_IN_VALUE = "not part of a {value_type} value (expected {expected})"
+GIVEN_TWICE = "given twice in this object (JSON keeps only one of them): give it once"
+NOT_A_JSON_NUMBER = "{name} is not a number JSON allows"
+NESTED_TOO_DEEPLY = "nested too deeply to be a kb-bundle/1 document"
+TOLERANCE_RANGE = "must be a number from 0 to below {high}, with at most 6 decimal places"
+AMOUNT_TOO_LARGE = "too large: amounts and their intervals stay below 10^22"
+UNKNOWN_CURRENCY = 'unknown currency "{code}"'
+# Amounts are stored with 28 digits, 6 of them decimals (claims.models.AMOUNT).
+AMOUNT_LIMIT = Decimal(10) ** 22
 
 # The value fields each value type takes (the schema knows every value field; this, which
 # of them fit the attribute's type).
@@ -53,13 +67,63 @@ VALUE_FIELDS = {
 
 
 def bundle_parse(text: str) -> dict:
-    """The bundle as a dict; raises BundleInvalid with the line and column of bad JSON."""
+    """The bundle as a dict; raises BundleInvalid with the line and column of bad JSON, the
+    place of every member an object gives twice, or a number JSON does not allow (NaN,
+    Infinity). Numbers with a fraction are read as exact decimals."""
+    duplicated: list[tuple[dict, list[str]]] = []
+
+    def members(pairs):
+        found: dict = {}
+        twice = []
+        for name, value in pairs:
+            if name in found:
+                twice.append(name)
+            found[name] = value
+        if twice:
+            duplicated.append((found, twice))
+        return found
+
     try:
-        return json.loads(text)
+        bundle = json.loads(
+            text,
+            object_pairs_hook=members,
+            parse_float=Decimal,
+            parse_constant=_not_a_json_number,
+        )
     except json.JSONDecodeError as error:
         raise BundleInvalid(
             [Problem(f"line {error.lineno}, column {error.colno}", f"not valid JSON: {error.msg}")]
         ) from error
+    except _NotAJsonNumber as error:
+        raise BundleInvalid([Problem("bundle", NOT_A_JSON_NUMBER.format(name=error))]) from error
+    except RecursionError as error:
+        raise BundleInvalid([Problem("bundle", NESTED_TOO_DEEPLY)]) from error
+    if duplicated:
+        raise BundleInvalid(_duplicated_members(bundle, duplicated))
+    return bundle
+
+
+class _NotAJsonNumber(ValueError):
+    pass
+
+
+def _not_a_json_number(name: str):
+    raise _NotAJsonNumber(name)
+
+
+def _duplicated_members(bundle, duplicated: list[tuple[dict, list[str]]]) -> list[Problem]:
+    """The places of the members given twice, found by walking the bundle once."""
+    twice = {id(found): names for found, names in duplicated}
+    problems, stack = [], [(bundle, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for name in twice.get(id(node), ()):
+                problems.append(Problem(place_of((*path, name)), GIVEN_TWICE))
+            stack += [(value, (*path, name)) for name, value in node.items()]
+        elif isinstance(node, list):
+            stack += [(value, (*path, index)) for index, value in enumerate(node)]
+    return sorted(problems, key=lambda problem: problem.place)
 
 
 class NoProgress:
@@ -102,6 +166,9 @@ class _Reader:
         self.problems.append(Problem(place, message))
 
     def read(self) -> Plan:
+        # Text no database can keep is refused before anything is looked up with it.
+        if unstorable := unstorable_strings(self.bundle):
+            raise BundleInvalid(unstorable)
         checked = bundle_check(self.bundle)
         self.problems += checked.problems
         if not isinstance(self.bundle, dict):
@@ -146,6 +213,9 @@ class _Reader:
             place = f"{section}[{index}]"
             row = read(_Item(self, item, place, checked.broken))
             row["_place"] = place
+            # What the entry gives: a field it leaves out leaves an existing row's value as
+            # it is (claims.bundles.writing).
+            row["_given"] = frozenset(item) | row.pop("_also_given", frozenset())
             rows.append(row)
         self.progress.advance(len(items) % 1000)
         self.progress.close()
@@ -204,12 +274,16 @@ class _Reader:
         choices = item.get("choices")
         if choices is not None and value_type and value_type != ValueType.TEXT:
             item.fail("choices", "only text attributes have choices")
+        # The columns hold 7 digits, 6 of them decimals; "about" reaches less than 100%.
+        # A refused one reads as the default, so that the claims can still be read.
         approx_tolerance = item.decimal("approx_tolerance", default=Decimal("0.10"))
-        if approx_tolerance is not None and not (0 <= approx_tolerance < 1):
-            item.fail("approx_tolerance", "must be at least 0 and below 1")
+        if not _in_range(approx_tolerance, Decimal(1)):
+            item.fail("approx_tolerance", TOLERANCE_RANGE.format(high=1))
+            approx_tolerance = Decimal("0.10")
         tolerance = item.decimal("tolerance", default=Decimal("0"))
-        if tolerance is not None and tolerance < 0:
-            item.fail("tolerance", "must not be negative")
+        if not _in_range(tolerance, Decimal(10)):
+            item.fail("tolerance", TOLERANCE_RANGE.format(high=10))
+            tolerance = Decimal("0")
         return {
             **item.texts("code", "label", "value_type", "unit", "description"),
             "single_valued": item.get("single_valued", True),
@@ -220,14 +294,23 @@ class _Reader:
         }
 
     def _check_derived_from(self, plan: Plan) -> None:
+        links = None
         for row in plan.sources:
             ref = row["derived_from"]
             if not ref:
                 continue
+            place = f"{row['_place']}.derived_from"
             if ref == row["key"]:
-                self.problem(f"{row['_place']}.derived_from", "a source cannot derive from itself")
-            elif not self.refs.has_source(ref):
-                self.problem(f"{row['_place']}.derived_from", UNKNOWN_SOURCE.format(ref=ref))
+                self.problem(place, "a source cannot derive from itself")
+                continue
+            if not self.refs.has_source(ref):
+                self.problem(place, UNKNOWN_SOURCE.format(ref=brief(ref)))
+                continue
+            if links is None:
+                links = self.refs.derivations(plan)
+            if cycle := derivation_cycle(links, row["key"]):
+                chain = " → ".join(f"“{key}”" for key in cycle)
+                self.problem(place, DERIVATION_CYCLE.format(chain=chain))
 
     def _claim(self, item: _Item) -> dict:
         row = {
@@ -237,22 +320,24 @@ class _Reader:
         }
         source_key = item.text("source")
         if source_key and not self.refs.has_source(source_key):
-            item.fail("source", UNKNOWN_SOURCE.format(ref=source_key))
+            item.fail("source", UNKNOWN_SOURCE.format(ref=brief(source_key)))
             source_key = None
         row["source"] = source_key
         row["subject"] = self._entity_ref(item, "subject", item.text("subject"))
         code = item.text("attribute")
         if code and code not in self.refs.attributes:
-            item.fail("attribute", UNKNOWN_ATTRIBUTE.format(ref=code))
+            item.fail("attribute", UNKNOWN_ATTRIBUTE.format(ref=brief(code)))
         attribute = self.refs.attributes.get(code)
         row["attribute"] = code
 
+        row["valid_from_value"] = item.date("valid_from")
+        row["valid_to_value"] = item.date("valid_to")
         try:
             row.update(
-                period_columns(valid_from=item.date("valid_from"), valid_to=item.date("valid_to"))
+                period_columns(valid_from=row["valid_from_value"], valid_to=row["valid_to_value"])
             )
         except ValidationError:
-            item.fail("valid_to", "the valid period ends before it starts")
+            item.fail("valid_to", PERIOD_ENDS_BEFORE_IT_STARTS)
         row["claimed_on_value"] = item.date("claimed_on")
         if attribute is not None and item.get("value") is not None:
             row.update(self._value(item, attribute, row))
@@ -267,7 +352,7 @@ class _Reader:
         for index, key in enumerate(keys):
             target = self.claim_targets.get(key) or self.refs.claim_target(key)
             if target is None:
-                item.fail(f"claims[{index}]", UNKNOWN_CLAIM.format(ref=key))
+                item.fail(f"claims[{index}]", UNKNOWN_CLAIM.format(ref=brief(key)))
             else:
                 targets.add(target)
         if len(targets) > 1:
@@ -279,10 +364,10 @@ class _Reader:
             return None
         keys = self.refs.entity_keys(ref)
         if not keys:
-            item.fail(name, UNKNOWN_ENTITY.format(ref=ref))
+            item.fail(name, UNKNOWN_ENTITY.format(ref=brief(ref)))
             return None
         if len(keys) > 1:
-            item.fail(name, AMBIGUOUS_ENTITY.format(ref=ref, keys=", ".join(sorted(keys))))
+            item.fail(name, AMBIGUOUS_ENTITY.format(ref=brief(ref), keys=", ".join(sorted(keys))))
             return None
         return next(iter(keys))
 
@@ -295,9 +380,13 @@ class _Reader:
             if isinstance(raw, str):
                 if not row["value_as_written"]:
                     row["value_as_written"] = raw.strip()[:500]
+                    row["_also_given"] = frozenset({"value_as_written"})
                 if value_type == ValueType.ENTITY:
                     return self._entity_value(item, "value", raw)
                 value = values.parse_value(raw, value_type, unit=attribute.unit or None)
+                if _too_large(value):
+                    item.fail("value", AMOUNT_TOO_LARGE)
+                    return {}
             else:
                 value = self._structured_value(item, attribute, raw)
                 if value_type == ValueType.ENTITY:
@@ -308,10 +397,19 @@ class _Reader:
         except _Failed:
             return {}
         try:
-            return value_columns(attribute=attribute, value=value)
+            columns = value_columns(attribute=attribute, value=value)
         except ValidationError as error:
             item.fail("value", "; ".join(error.messages))
             return {}
+        except InvalidOperation:
+            # An interval widened past the 28 digits the columns hold.
+            item.fail("value", AMOUNT_TOO_LARGE)
+            return {}
+        amounts = ("amount", "amount_max", "low", "high")
+        if any(columns.get(name) is not None and columns[name] >= AMOUNT_LIMIT for name in amounts):
+            item.fail("value", AMOUNT_TOO_LARGE)
+            return {}
+        return columns
 
     def _entity_value(self, item: _Item, place: str, ref: str) -> dict:
         key = self._entity_ref(item, place, ref)
@@ -335,7 +433,11 @@ class _Reader:
             item.fail("value", MESSAGES["required"].format(name=name))
             raise _Failed
         if value_type == ValueType.DATE:
-            return values.parse_date(raw[name])
+            try:
+                return parse_iso(raw[name])
+            except values.ValueParseError as error:
+                item.fail("value.date", str(error))
+                raise _Failed from error
         if value_type == ValueType.BOOLEAN:
             return raw[name]
         return raw[name].strip()
@@ -362,11 +464,15 @@ class _Reader:
         if amount < 0:
             item.fail("value.amount", "must not be negative")
             raise _Failed
+        for name, number in (("amount", amount), ("max", maximum)):
+            if number is not None and number >= AMOUNT_LIMIT:
+                item.fail(f"value.{name}", AMOUNT_TOO_LARGE)
+                raise _Failed
         currency = unit = None
         if value_type == ValueType.MONEY:
             currency = raw["currency"]
             if not values.is_currency(currency):
-                item.fail("value.currency", f'unknown currency "{currency}"')
+                item.fail("value.currency", UNKNOWN_CURRENCY.format(code=brief(currency)))
                 raise _Failed
         else:
             unit = raw.get("unit") or attribute.unit or None
@@ -381,6 +487,16 @@ class _Reader:
 
 class _Failed(Exception):
     """A problem was recorded; stop reading this value."""
+
+
+def _too_large(value) -> bool:
+    numbers = (getattr(value, "amount", None), getattr(value, "max", None))
+    return any(number is not None and number >= AMOUNT_LIMIT for number in numbers)
+
+
+def _in_range(number: Decimal, high: Decimal) -> bool:
+    """0 <= number < high, with at most 6 decimal places (the tolerance columns)."""
+    return 0 <= number < high and number == number.quantize(Decimal("0.000001"))
 
 
 def _decimal(raw) -> Decimal | None:
@@ -423,11 +539,13 @@ class _Item:
         return url
 
     def date(self, name: str) -> values.DateValue | None:
+        """An ISO date at year, month or day precision; the schema refuses any other form,
+        this one a date that does not exist ("2023-02-30", "2023-00")."""
         text = self.text(name)
-        if not text:
+        if not text or not ISO_FORM.fullmatch(text):
             return None
         try:
-            return values.parse_date(text)
+            return parse_iso(text)
         except values.ValueParseError as error:
             self.fail(name, str(error))
             return None
@@ -449,8 +567,16 @@ class _References:
         self.attributes: dict[str, Attribute | None] = {a.code: a for a in Attribute.objects.all()}
         for row in plan.attributes:
             if row["code"]:
-                fields = {k: v for k, v in row.items() if not k.startswith("_")}
-                self.attributes[row["code"]] = Attribute(**fields) if row["value_type"] else None
+                stored = self.attributes.get(row["code"])
+                if stored is None:
+                    fields = {k: v for k, v in row.items() if not k.startswith("_")}
+                    attribute = Attribute(**fields)
+                else:
+                    # The fields the entry leaves out keep their stored values.
+                    attribute = copy.copy(stored)
+                    for name in row["_given"] & set(row):
+                        setattr(attribute, name, row[name])
+                self.attributes[row["code"]] = attribute if row["value_type"] else None
         # Names, aliases and keys, folded, to the keys of the entities they name. Bundle
         # entities replace their database versions (a renamed entity drops its old name).
         self.entity_keys_by_key: set[str] = set()
@@ -478,6 +604,19 @@ class _References:
     def _name(self, name: str, key: str) -> None:
         if name:
             self.names[name.strip().casefold()].add(key)
+
+    def derivations(self, plan: Plan) -> dict[str, str | None]:
+        """{source key: the key of the source it derives from}, the bundle's entries in force
+        over the database's. One query."""
+        links = dict(
+            Source.objects.filter(derived_from__isnull=False).values_list(
+                "key", "derived_from__key"
+            )
+        )
+        for row in plan.sources:
+            if row["key"] and "derived_from" in row["_given"]:
+                links[row["key"]] = row["derived_from"] or None
+        return links
 
     def has_source(self, key: str) -> bool:
         if key in self.bundle_sources:

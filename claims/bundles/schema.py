@@ -14,6 +14,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 
 from claims.models import Rank, ValueType
 from claims.values import QUALIFIERS
+from kb.dates import ISO_PATTERN
 from kb.models import KEY_PATTERN, Entity
 from sources.models import GRADES, Source
 
@@ -50,16 +51,25 @@ KEY = {
     "description": "a key (letters, digits, '-', '_' and '.' only)",
 }  # fmt: skip
 OPTIONAL_TEXT = {"type": ["string", "null"]}
-DATE = {"type": ["string", "null"], "description": DATE_WORDS}
+# Exactly ISO 8601 at year, month or day precision: "2024-1-1", "-2024" or a time are errors,
+# never read some other way.
+DATE = {"type": ["string", "null"], "pattern": f"^{ISO_PATTERN}$", "description": DATE_WORDS}
 GRADE = {"enum": [*GRADES, "", None], "title": "reliability grade"}
 FLAG = {"type": ["boolean", "null"]}
+# Names are as long as the columns that keep them; references as long as what they name.
+NAME, CODE = 300, 100
 STRINGS = {"type": ["array", "null"], "items": {"type": "string"}}
+NAMES = {
+    "type": ["array", "null"],
+    "items": {"type": "string", "maxLength": NAME, "notBlank": True},
+}
 
 
 def _text(max_length: int | None = None, *, required: bool = False) -> dict:
     schema = {"type": "string"} if required else dict(OPTIONAL_TEXT)
     if required:
         schema["minLength"] = 1
+        schema["notBlank"] = True
     if max_length:
         schema["maxLength"] = max_length
     return schema
@@ -88,8 +98,8 @@ VALUE = {
         "currency": {"type": "string", "description": 'an ISO 4217 code such as "USD"'},
         "unit": _text(50),
         "qualifier": {"enum": list(QUALIFIERS)},
-        "date": {"type": "string", "description": DATE_WORDS},
-        "entity": _text(required=True),
+        "date": {"type": "string", "pattern": f"^{ISO_PATTERN}$", "description": DATE_WORDS},
+        "entity": _text(NAME, required=True),
         "boolean": {"type": "boolean"},
         "text": _text(required=True),
     },
@@ -99,7 +109,7 @@ VALUE = {
 DEFINITIONS = {
     # An extension of kb-bundle/1: publishers with the grade their sources inherit.
     "publisher": _object(["name"], {
-        "name": _text(300, required=True),
+        "name": _text(NAME, required=True),
         "url": _text(2000),
         "default_reliability": GRADE,
         "notes": OPTIONAL_TEXT,
@@ -108,7 +118,7 @@ DEFINITIONS = {
         "key": KEY,
         "title": _text(500, required=True),
         "url": _text(2000),
-        "publisher": _text(300),
+        "publisher": _text(NAME),
         "author": _text(300),
         "published_on": DATE,
         "kind": {"enum": Source.Kind.values},
@@ -116,20 +126,20 @@ DEFINITIONS = {
         "language": _text(10),
         "text": OPTIONAL_TEXT,
         "notes": OPTIONAL_TEXT,
-        "derived_from": OPTIONAL_TEXT,
+        "derived_from": _text(200),
     }),
     "entity": _object(["key", "kind", "name"], {
         "key": KEY,
         "kind": {"enum": Entity.Kind.values},
-        "name": _text(300, required=True),
-        "aliases": STRINGS,
+        "name": _text(NAME, required=True),
+        "aliases": NAMES,
         "description": OPTIONAL_TEXT,
         "country": {
             "type": ["string", "null"], "pattern": "^([A-Z]{2})?$",
             "description": 'an ISO 3166 alpha-2 code such as "PE"',
         },
         "wikidata": {
-            "type": ["string", "null"], "pattern": "^(Q[0-9]+)?$",
+            "type": ["string", "null"], "pattern": "^(Q[0-9]+)?$", "maxLength": 20,
             "description": 'a Wikidata id such as "Q419"',
         },
     }),
@@ -150,14 +160,14 @@ DEFINITIONS = {
     }),
     "claim": _object(["key", "subject", "attribute", "value", "source", "quote", "credibility"], {
         "key": KEY,
-        "subject": _text(required=True),
-        "attribute": _text(required=True),
+        "subject": _text(NAME, required=True),
+        "attribute": _text(CODE, required=True),
         "value": VALUE,
         "value_as_written": _text(500),
         "valid_from": DATE,
         "valid_to": DATE,
         "claimed_on": DATE,
-        "source": _text(required=True),
+        "source": _text(200, required=True),
         "quote": _text(required=True),
         "credibility": {"type": "integer", "minimum": 1, "maximum": 6},
         "rank": {"enum": [*Rank.values, "", None]},
@@ -166,7 +176,7 @@ DEFINITIONS = {
     # An extension of kb-bundle/1: claims an analyst flagged by hand as disagreeing.
     "flag": _object(["key", "claims", "note"], {
         "key": KEY,
-        "claims": {"type": "array", "items": {"type": "string"}},
+        "claims": {"type": "array", "items": {"type": "string", "maxLength": 200}},
         "note": _text(required=True),
     }),
 }  # fmt: skip
@@ -215,6 +225,7 @@ MESSAGES = {
     "enum": "unknown {title} {value}: use one of {choices}",
     "pattern": "{value} is not {expected}",
     "minLength": "must not be empty",  # the schema asks only for at least one character
+    "notBlank": "must not be blank",  # spaces only
     "maxLength": "longer than {limit} characters",
     "minimum": "{title} must be {expected} {bounds}",
     "maximum": "{title} must be {expected} {bounds}",
@@ -296,12 +307,53 @@ def _pattern(validator, pattern: str, instance, schema):
         yield SchemaError(f"{instance!r} does not match {pattern!r}")
 
 
-_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+def _not_blank(validator, wanted: bool, instance, schema):
+    # An empty string is minLength's to report.
+    if wanted and validator.is_type(instance, "string") and instance and not instance.strip():
+        yield SchemaError("blank")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern, "notBlank": _not_blank})
 _TOP = _Validator(_bundle(items=False))
 _ITEMS = {
     item: _Validator({"$defs": DEFINITIONS, "$ref": f"#/$defs/{item}"})
     for item in SECTIONS.values()
 }
+
+
+NUL_IN_TEXT = "holds a NUL character (\\u0000), which no text may hold"
+LONE_SURROGATE = (
+    "holds a lone surrogate ({code}), which is not a character: the text is not valid Unicode"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unstorable_strings(bundle) -> list[Problem]:
+    """Every string of the bundle, member names included, that no database can store: one
+    with a NUL character or a lone surrogate (JSON's "\\ud800" escapes allow both), each
+    with its place. Walks the bundle once, without recursion."""
+    problems, stack = [], [(bundle, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for name, value in node.items():
+                if isinstance(name, str) and (message := _unstorable(name)):
+                    problems.append(Problem(place_of(path), f"a field's name {message}"))
+                    continue
+                stack.append((value, (*path, name)))
+        elif isinstance(node, list):
+            stack += [(value, (*path, index)) for index, value in enumerate(node)]
+        elif isinstance(node, str) and (message := _unstorable(node)):
+            problems.append(Problem(place_of(path), message))
+    return sorted(problems, key=lambda problem: problem.place)
+
+
+def _unstorable(text: str) -> str | None:
+    if "\x00" in text:
+        return NUL_IN_TEXT
+    if found := _SURROGATE.search(text):
+        return LONE_SURROGATE.format(code=f"\\u{ord(found[0]):04x}")
+    return None
 
 
 class Checked(NamedTuple):

@@ -15,9 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from claims.bundles.reading import NoProgress, Plan, bundle_read
+from claims.bundles.reading import PERIOD_ENDS_BEFORE_IT_STARTS, NoProgress, Plan, bundle_read
 from claims.bundles.schema import SECTIONS, BundleInvalid, Problem
 from claims.detection import RecheckReport, groups_recheck
+from claims.display import date_value
 from claims.models import (
     OUTCOMES_WITH_POSITION,
     Attribute,
@@ -36,6 +37,7 @@ from claims.services import (
     contradiction_flag,
     contradiction_flag_update,
     effective_period_columns,
+    period_columns,
     quote_columns,
 )
 from claims.services.attributes import RULE_FIELDS, attribute_groups
@@ -178,6 +180,39 @@ def _one_import_at_a_time(*, wait: bool, waiting: Callable[[], None] | None) -> 
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
+# The columns each optional field of an entry sets. An existing row whose entry leaves a field
+# out keeps those columns as they are (a new row takes the field's default). A claim's dates
+# are _claims' to keep, since its effective period is computed from all three.
+COLUMNS = {
+    "publishers": {"url": ("url",), "default_reliability": ("default_reliability",),
+                   "notes": ("notes",)},
+    "sources": {
+        "url": ("url",), "publisher": ("publisher_id",), "author": ("author",),
+        "published_on": ("published_on", "published_on_precision"),
+        "reliability": ("reliability",), "language": ("language",),
+        "text": ("text", "text_sha256"), "notes": ("notes",), "derived_from": ("derived_from_id",),
+    },
+    "entities": {"description": ("description",), "country": ("country",),
+                 "wikidata": ("wikidata",)},
+    "attributes": {
+        name: (name,)
+        for name in ("single_valued", "time_varying", "tolerance", "approx_tolerance", "unit",
+                     "choices", "description")
+    },
+    "claims": {"value_as_written": ("value_as_written",), "rank": ("rank",), "notes": ("notes",)},
+}  # fmt: skip
+
+
+def _kept(section: str, row: dict) -> frozenset[str]:
+    """The columns an existing row keeps because its entry leaves their fields out."""
+    return frozenset(
+        column
+        for name, columns in COLUMNS[section].items()
+        if name not in row["_given"]
+        for column in columns
+    )
+
+
 def _row_fields(row: dict, exclude: set[str] = frozenset()) -> dict:
     return {k: v for k, v in row.items() if not k.startswith("_") and k not in exclude}
 
@@ -212,7 +247,8 @@ class _Writer:
         """Create the new rows and update the changed ones.
 
         Returns ({key: instance}, keys created). Keys in `also_changed` count as updated even
-        when their own fields are the same (an entity whose aliases changed).
+        when their own fields are the same (an entity whose aliases changed). A row's `keep`
+        names the fields an existing instance keeps as they are.
         """
         keys = [row[key_field] for row in rows]
         existing = {}
@@ -227,7 +263,12 @@ class _Writer:
             if instance is None:
                 to_create.append(model(**fields, **(on_create or {})))
                 continue
-            changed = [name for name, value in fields.items() if getattr(instance, name) != value]
+            keep = row.get("keep", ())
+            changed = [
+                name
+                for name, value in fields.items()
+                if name not in keep and getattr(instance, name) != value
+            ]
             if changed:
                 if before_update is not None:
                     before_update(instance)
@@ -279,7 +320,10 @@ class _Writer:
     def _publishers(self) -> None:
         """The bundle's publishers section, matched by name; a publisher only named by a source
         is created by _sources with nothing but its name."""
-        rows = [{"name": row["name"], "fields": _row_fields(row)} for row in self.plan.publishers]
+        rows = [
+            {"name": row["name"], "fields": _row_fields(row), "keep": _kept("publishers", row)}
+            for row in self.plan.publishers
+        ]
         self.publishers, _ = self._upsert(Publisher, "publishers", rows, key_field="name")
 
     def _sources(self) -> None:
@@ -303,6 +347,7 @@ class _Writer:
                     if row["publisher"].strip()
                     else None,
                 },
+                "keep": _kept("sources", row),
             }
             for row in self.plan.sources
         ]
@@ -327,6 +372,7 @@ class _Writer:
                 else None,
             }
             for row in self.plan.sources
+            if "derived_from" in row["_given"] or row["key"] in created
         ]
         changed = []
         for row in derived:
@@ -353,6 +399,8 @@ class _Writer:
         wanted = {
             row["key"]: unique_aliases(row["name"], row["aliases"]) for row in self.plan.entities
         }
+        # An existing entity whose entry leaves its aliases out keeps them.
+        unsaid = {row["key"] for row in self.plan.entities if "aliases" not in row["_given"]}
         current: dict[str, dict[str, EntityAlias]] = defaultdict(dict)
         keys = list(wanted)
         for start in range(0, len(keys), BATCH):
@@ -360,9 +408,16 @@ class _Writer:
             for alias in aliases.select_related("entity"):
                 current[alias.entity.key][alias.name] = alias
         rows = [
-            {"key": row["key"], "fields": _row_fields(row, {"aliases"})}
+            {
+                "key": row["key"],
+                "fields": _row_fields(row, {"aliases"}),
+                "keep": _kept("entities", row),
+            }
             for row in self.plan.entities
         ]
+        for key in unsaid:
+            if key in current:
+                wanted[key] = list(current[key])
         alias_changed = {key for key in keys if set(current.get(key, {})) != set(wanted[key])}
         self.entities, created = self._upsert(Entity, "entities", rows, also_changed=alias_changed)
         to_create = []
@@ -398,23 +453,25 @@ class _Writer:
     def _attributes(self) -> None:
         """New attributes are created; a changed one goes through attribute_update, which moves
         the claims this bundle does not carry (it rewrites the others) or refuses the change."""
-        rows = [{"code": row["code"], "fields": _row_fields(row)} for row in self.plan.attributes]
+        rows = [
+            {"code": row["code"], "fields": _row_fields(row), "keep": _kept("attributes", row)}
+            for row in self.plan.attributes
+        ]
         existing = Attribute.objects.in_bulk([row["code"] for row in rows], field_name="code")
         carried = {row["key"] for row in self.plan.claims}
         for row in rows:
             attribute = existing.get(row["code"])
             if attribute is None:
                 continue
-            changed = {
-                name for name, value in row["fields"].items() if getattr(attribute, name) != value
-            }
+            data = {k: v for k, v in row["fields"].items() if k not in row["keep"]}
+            changed = {name for name, value in data.items() if getattr(attribute, name) != value}
             if not changed:
                 self.report.unchanged["attributes"] += 1
                 continue
             try:
                 attribute_update(
                     attribute=attribute,
-                    data=row["fields"],
+                    data=data,
                     user=self.user,
                     skip_keys=carried,
                     recheck=False,
@@ -454,11 +511,12 @@ class _Writer:
         for start in range(0, len(missing_entities), BATCH):
             chunk = missing_entities[start : start + BATCH]
             self.entities.update(Entity.objects.only("id", "key").in_bulk(chunk, field_name="key"))
+        stored = self._claims_keeping_dates()
         rows, problems = [], []
         for row in self.plan.claims:
             attribute = self._attribute(row["attribute"])
             source = self.sources[row["source"]]
-            fields = _row_fields(row, {"subject", "attribute", "source", "claimed_on_value"})
+            fields = _row_fields(row, {"subject", "attribute", "source", *DATE_VALUES})
             entity_value_key = fields.pop("entity_value_key", None)
             fields.pop("entity_value", None)
             fields.update(
@@ -469,12 +527,19 @@ class _Writer:
                 entity_value_id=self.entities[entity_value_key].pk if entity_value_key else None,
                 **claimed_on_columns(claimed_on=row["claimed_on_value"], source=source),
             )
+            if row["key"] in stored:
+                try:
+                    fields.update(_dates_kept(row, stored[row["key"]]))
+                except ValidationError:
+                    problems.append(
+                        Problem(f"{row['_place']}.valid_to", PERIOD_ENDS_BEFORE_IT_STARTS)
+                    )
             fields.update(effective_period_columns(fields))
             try:
                 fields.update(quote_columns(source=source, quote=row["quote"]))
             except ValidationError:
                 problems.append(Problem(f"{row['_place']}.quote", QUOTE_NOT_IN_SOURCE))
-            rows.append({"key": row["key"], "fields": fields})
+            rows.append({"key": row["key"], "fields": fields, "keep": _kept("claims", row)})
         if problems:
             raise BundleInvalid(problems)
         self._keep_decided_ranks(rows)
@@ -491,6 +556,18 @@ class _Writer:
             claims_reanchor(source=self.sources[key], user=self.user, skip_keys=bundle_keys)
         self.groups |= {(c.subject_id, c.attribute_id) for c in self.written[Claim]}
 
+    def _claims_keeping_dates(self) -> dict[str, Claim]:
+        """The stored claims whose entries leave a date out, by key: they keep that date."""
+        keys = [
+            row["key"]
+            for row in self.plan.claims
+            if not {"valid_from", "valid_to", "claimed_on"} <= row["_given"]
+        ]
+        found = {}
+        for start in range(0, len(keys), BATCH):
+            found.update(Claim.objects.in_bulk(keys[start : start + BATCH], field_name="key"))
+        return found
+
     def _keep_decided_ranks(self, rows: list[dict]) -> None:
         """An editor's decision outranks the bundle: such a rank is left as it is, and said."""
         decided = claim_ranks_set_by_decisions()
@@ -498,7 +575,11 @@ class _Writer:
             return
         for row, planned in zip(rows, self.plan.claims, strict=True):
             decision = decided.get(row["key"])
-            if decision is None or row["fields"]["rank"] == decision.rank:
+            if (
+                decision is None
+                or "rank" not in planned["_given"]
+                or row["fields"]["rank"] == decision.rank
+            ):
                 continue
             self.report.kept.append(
                 Problem(
@@ -546,6 +627,28 @@ class _Writer:
             user=self.user,
             progress=self.progress,
         )
+
+
+# The dates a claim's entry gives, as the reader read them.
+DATE_VALUES = ("valid_from_value", "valid_to_value", "claimed_on_value")
+
+
+def _dates_kept(row: dict, claim: Claim) -> dict:
+    """The date columns of a stored claim whose entry leaves some of its dates out: the given
+    ones as given, the others as stored. ValidationError when the period would end before it
+    starts."""
+    given = row["_given"]
+    columns = period_columns(
+        valid_from=row["valid_from_value"]
+        if "valid_from" in given
+        else date_value(claim.valid_from, claim.valid_from_precision),
+        valid_to=row["valid_to_value"]
+        if "valid_to" in given
+        else date_value(claim.valid_to, claim.valid_to_precision),
+    )
+    if "claimed_on" not in given:
+        columns.update(claimed_on=claim.claimed_on, claimed_on_precision=claim.claimed_on_precision)
+    return columns
 
 
 def row_place(rows: list[dict], code: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 
 import pytest
 from django.conf import settings
@@ -51,11 +52,19 @@ def decided(demo_bundle, editor) -> Contradiction:
     return resolve(callao_contradiction(), editor)
 
 
-def test_importing_the_demo_again_keeps_the_ranks_an_editor_decided_and_says_so(decided):
+def test_importing_the_demo_again_keeps_the_ranks_an_editor_decided_and_says_so(
+    decided, demo_bundle, tmp_path
+):
     assert ranks() == (Rank.PREFERRED, Rank.DEPRECATED)
+    # The demo as an export taken before the decision writes it: every rank said.
+    written = copy.deepcopy(demo_bundle)
+    for entry in written["claims"]:
+        entry["rank"] = "normal"
+    path = tmp_path / "before-the-decision.json"
+    path.write_text(json.dumps(written), encoding="utf-8")
     out = io.StringIO()
 
-    call_command("import_bundle", DEMO, stdout=out)
+    call_command("import_bundle", str(path), stdout=out)
 
     assert ranks() == (Rank.PREFERRED, Rank.DEPRECATED)
     after = Contradiction.objects.get(pk=decided.pk)
@@ -66,11 +75,11 @@ def test_importing_the_demo_again_keeps_the_ranks_an_editor_decided_and_says_so(
     )
     printed = out.getvalue()
     assert (
-        f'{DEMO}: claims[0].rank: kept "preferred" (the bundle says "normal"), '
+        f'{path}: claims[0].rank: kept "preferred" (the bundle says "normal"), '
         f"set by the decision on contradiction #{decided.pk}"
     ) in printed
     assert (
-        f'{DEMO}: claims[1].rank: kept "deprecated" (the bundle says "normal"), '
+        f'{path}: claims[1].rank: kept "deprecated" (the bundle says "normal"), '
         f"set by the decision on contradiction #{decided.pk}"
     ) in printed
     assert "ranks: 2 kept as editors decided" in printed
@@ -101,10 +110,9 @@ def test_a_changed_bundle_updates_a_decided_claim_but_not_its_rank(decided, demo
     claim = Claim.objects.get(key=CALLAO[0])
     assert (claim.notes, claim.rank) == ("Checked again in 2026.", Rank.PREFERRED)
     assert claim.history.first().history_change_reason == CHANGE_REASON
+    # The second claim's entry says no rank: it keeps its own, and nothing is to be said.
     assert [str(kept) for kept in report.kept] == [
         f'claims[0].rank: kept "preferred" (the bundle says "deprecated"), '
-        f"set by the decision on contradiction #{decided.pk}",
-        f'claims[1].rank: kept "deprecated" (the bundle says "normal"), '
         f"set by the decision on contradiction #{decided.pk}",
     ]
     assert Contradiction.objects.get(pk=decided.pk).status == Contradiction.Status.RESOLVED
