@@ -47,14 +47,22 @@ def envrate(name: str, default: str) -> str:
 
 
 def envorigins(name: str) -> list[str]:
-    origins = envlist(name, "")
-    for origin in origins:
+    origins = []
+    for origin in envlist(name, ""):
         parts = urlsplit(origin)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+        ):
             raise ImproperlyConfigured(
                 f"{name} takes comma-separated origins such as https://kb.example.org "
                 f"(a scheme and a host, no path), not {origin!r}."
             )
+        # Django compares origins as written: "https://kb.example.org/" would never match.
+        origins.append(f"{parts.scheme}://{parts.netloc}")
     return origins
 
 

@@ -103,7 +103,7 @@ def test_https_settings_come_from_variables_of_the_same_names():
         SECURE_HSTS_SECONDS="31536000",
         SECURE_SSL_REDIRECT="true",
         SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
-        CSRF_TRUSTED_ORIGINS="https://kb.example.org, https://kb.example.net:8443",
+        CSRF_TRUSTED_ORIGINS="https://kb.example.org/, https://kb.example.net:8443",
     )
 
     assert settings["SECURE_HSTS_SECONDS"] == 31536000
@@ -111,7 +111,7 @@ def test_https_settings_come_from_variables_of_the_same_names():
     assert settings["SECURE_SSL_REDIRECT"] is True
     assert settings["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert settings["CSRF_TRUSTED_ORIGINS"] == [
-        "https://kb.example.org",
+        "https://kb.example.org",  # without the slash, as browsers send it
         "https://kb.example.net:8443",
     ]
 
