@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kb.serializers import PartialDateField, ReadOnlyModelSerializer, described
@@ -30,9 +31,23 @@ SOURCE_FIELD_HELP = {
 }
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        # An empty string is no URI: say that it is given, so that a client checking formats
+        # accepts a source whose URL is unknown.
+        "anyOf": [{"format": "uri"}, {"maxLength": 0}],
+        "example": "https://example.org/fact-sheet",
+    }
+)
+class LinkField(serializers.CharField):
+    """A URL, or "" when there is none."""
+
+
 class SourceRefSerializer(ReadOnlyModelSerializer):
     """A source where a claim cites it."""
 
+    url = LinkField(read_only=True, help_text=SOURCE_FIELD_HELP["url"])
     publisher = serializers.CharField(
         source="publisher.name", allow_null=True, help_text=PUBLISHER_HELP
     )
@@ -54,7 +69,7 @@ class SourceSerializer(SourceRefSerializer):
     """A source in full: the reference's fields and the rest."""
 
     derived_from = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The id of the source this one repeats, or null."
+        read_only=True, allow_null=True, help_text="The id of the source this one repeats, or null."
     )
 
     class Meta:

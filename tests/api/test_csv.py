@@ -7,6 +7,8 @@ import io
 
 import pytest
 
+from claims.bundles import bundle_import
+from kb.api.renderers import spreadsheet_safe
 from kb.models import Entity
 from tests.api.conftest import claim
 
@@ -111,3 +113,92 @@ def test_the_facts_csv_of_an_entity_without_claims_is_its_header(api, small):
 
     assert rows(response) == []
     assert response.content.decode().startswith("entity.id,entity.key,entity.name")
+
+
+# Safe to open in a spreadsheet, served as a file
+
+
+FORMULAS = {
+    '=HYPERLINK("http://evil.example","click")': '\'=HYPERLINK("http://evil.example","click")',
+    "+1+cmd|' /C calc'!A0": "'+1+cmd|' /C calc'!A0",
+    "-2+3": "'-2+3",
+    "@SUM(1,2)": "'@SUM(1,2)",
+    "\t=1+1": "'\t=1+1",
+    "\r=1+1": "'\r=1+1",
+}
+
+
+@pytest.fixture
+def formulas(db):
+    bundle_import(
+        bundle={
+            "format": "kb-bundle/1",
+            "sources": [
+                {"key": f"formula-{index}", "title": title, "kind": "other"}
+                for index, title in enumerate([*FORMULAS, "-5", "+1.5", "-2e3", "plain title"])
+            ],
+        }
+    )
+
+
+def test_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text(api, formulas):
+    response = api.get("/api/v1/sources/", {"format": "csv"})
+    found = {row["key"]: row["title"] for row in rows(response)}
+
+    for index, written in enumerate(FORMULAS.values()):
+        assert found[f"formula-{index}"] == written
+    # The JSON answer is the data as it is.
+    titles = {row["title"] for row in api.get("/api/v1/sources/").json()["results"]}
+    assert set(FORMULAS) <= titles
+
+
+def test_plain_numbers_and_ordinary_text_are_left_as_they_are(api, formulas):
+    found = {row["title"] for row in rows(api.get("/api/v1/sources/", {"format": "csv"}))}
+
+    assert {"-5", "+1.5", "-2e3", "plain title"} <= found
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [(-5, -5), ("-5", "-5"), ("-5 sailors", "'-5 sailors"), ("=", "'="), ("", ""), (None, None)],
+)
+def test_spreadsheet_safe_prefixes_only_what_could_start_a_formula(cell, written):
+    assert spreadsheet_safe(cell) == written
+
+
+def test_a_csv_list_is_served_as_a_file_named_after_the_endpoint(api, small):
+    response = api.get("/api/v1/claims/", {"format": "csv"})
+
+    assert response["Content-Disposition"] == 'attachment; filename="claims.csv"'
+    detail = api.get(f"/api/v1/claims/{claim('c-motto').pk}/", {"format": "csv"})
+    assert (
+        detail["Content-Disposition"] == f'attachment; filename="claims-{claim("c-motto").pk}.csv"'
+    )
+    entity = Entity.objects.get(key="deal-beta")
+    facts = api.get(f"/api/v1/entities/{entity.pk}/facts/", {"format": "csv"})
+    assert facts["Content-Disposition"] == f'attachment; filename="entities-{entity.pk}-facts.csv"'
+
+
+def test_a_json_answer_and_a_refused_csv_request_are_not_files(api, small):
+    assert "Content-Disposition" not in api.get("/api/v1/claims/")
+    refused = api.get("/api/v1/claims/", {"format": "csv", "claimed_after": "2024-1"})
+    assert refused.status_code == 400
+    assert "Content-Disposition" not in refused
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/v1/claims/", {"key": "no-such-key"}),
+        ("/api/v1/sources/", {"key": "no-such-key"}),
+        ("/api/v1/attributes/", {"code": "no_such_code"}),
+        ("/api/v1/contradictions/", {"status": "dismissed"}),
+    ],
+)
+def test_an_empty_csv_list_still_has_its_header_row_and_content_type(api, small, url, params):
+    response = api.get(url, {"format": "csv", **params})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("id,")
