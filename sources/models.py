@@ -22,6 +22,12 @@ class Reliability(models.TextChoices):
 
 GRADES = Reliability.values
 
+
+def grade_in_force(reliability: str, publisher_grade: str | None) -> str:
+    """The reliability grade in force: the source's own, else its publisher's, else F."""
+    return reliability or publisher_grade or Reliability.F
+
+
 # A message users see; tests assert on it.
 DERIVATION_CYCLE = (
     "This would make a circle of copies: {chain} (each derives from the next). Choose the "
@@ -155,9 +161,7 @@ class Source(models.Model):
 
     @property
     def grade(self) -> str:
-        """The reliability grade in force: the source's own, else its publisher's, else F."""
-        if self.reliability:
-            return self.reliability
-        if self.publisher_id and self.publisher.default_reliability:
-            return self.publisher.default_reliability
-        return Reliability.F
+        """The reliability grade in force (grade_in_force)."""
+        if self.reliability or not self.publisher_id:
+            return grade_in_force(self.reliability, None)
+        return grade_in_force(self.reliability, self.publisher.default_reliability)

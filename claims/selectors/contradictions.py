@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -146,12 +147,28 @@ def attach_decisions(contradictions) -> None:
         )
 
 
+class ClaimMembership(NamedTuple):
+    """A contradiction a claim stands in, and where (ContradictionMemberships)."""
+
+    id: int
+    status: str
+    outcome: str | None  # None while open
+    withdrawn: bool
+    position: int  # 0-based, in the order of the contradiction's positions
+
+
+class _Memberships(models.JSONField):
+    def from_db_value(self, value, expression, connection):
+        found = super().from_db_value(value, expression, connection) or []
+        return [ClaimMembership(**item) for item in found]
+
+
 class ContradictionMemberships(models.Func):
     """Every contradiction a claim stands in, whatever its status, withdrawn ones too: a list
-    of {id, status, outcome (null while open), withdrawn, position (0-based)} by id. A
-    correlated subquery on the membership index, so a page of claims stays one query."""
+    of ClaimMembership by id. A correlated subquery on the membership index (its rows made
+    into JSON by the database), so a page of claims stays one query."""
 
-    output_field = models.JSONField()
+    output_field = _Memberships()
 
     def __init__(self, claim_id="id"):
         super().__init__(F(claim_id))

@@ -3,24 +3,42 @@ chains of the sources behind a position or a value, and the claims giving the sa
 
 from __future__ import annotations
 
-import functools
-import operator
 from dataclasses import replace
+from typing import NamedTuple
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 
 from claims.corroboration import Corroboration, SourceFact, corroborate
 from claims.models import Claim
+from sources.models import grade_in_force
 from sources.selectors import SourceLink, source_chains
 
-# What the claims giving the same value are read with: the value's columns (for
-# claims.facts.value_identity) and what names and grades their sources.
+# What the claims giving the same value are read with: the value's columns, named as on a
+# claim (for claims.facts.value_identity), and what names and grades their sources. Rows, not
+# model instances: a page's claims may have hundreds of others with their subjects and
+# attributes, and three instances a row cost more than the query.
 _SAME_VALUE_COLUMNS = (
-    "id", "subject", "attribute", "value_type", "qualifier", "amount", "amount_max",
-    "currency", "unit", "date_value", "date_precision", "entity_value", "boolean_value",
-    "text_value", "source__key", "source__title", "source__reliability",
-    "source__derived_from", "source__publisher__default_reliability",
+    "id", "subject_id", "attribute_id", "value_type", "qualifier", "amount", "amount_max",
+    "currency", "unit", "date_value", "date_precision", "entity_value_id", "boolean_value",
+    "text_value", "source_id", "source__key", "source__title", "source__reliability",
+    "source__derived_from_id", "source__publisher__default_reliability",
 )  # fmt: skip
+
+
+# A claim not stored yet: no claim gives its value.
+_NONE = Corroboration(independent=0, best_grade=None, origins=())
+
+
+class _Source(NamedTuple):
+    """A source as corroboration reads it: what a sources.Source gives too."""
+
+    pk: int
+    key: str
+    title: str
+    derived_from_id: int | None
+    grade: str
 
 
 def position_corroboration(claims) -> Corroboration:
@@ -44,52 +62,65 @@ def attach_corroboration(*, claims=(), positions=()) -> None:
     position_corroboration). At most two queries whatever their number: the claims of their
     subjects and attributes, and the derivation chains of every source involved."""
     claims, positions = list(claims), list(positions)
-    same_value = _same_value_sources(claims)
-    groups = [same_value[claim.pk] for claim in claims]
+    value_of, sources_of = _same_value_sources(claims)
+    # Claims giving the same value share one corroboration, worked out once.
+    values = [value for value in dict.fromkeys(value_of.values()) if value in sources_of]
+    groups = [sources_of[value] for value in values]
     groups += [[claim.source for claim in position.claims] for position in positions]
-    for item, corroboration in zip([*claims, *positions], _corroborations(groups), strict=True):
-        item.corroboration = corroboration
+    found = _corroborations(groups)
+    by_value = dict(zip(values, found, strict=False))
+    for claim in claims:
+        claim.corroboration = by_value.get(value_of[claim.pk], _NONE)
+    for position, corroboration in zip(positions, found[len(values) :], strict=True):
+        position.corroboration = corroboration
 
 
-def _same_value_sources(claims: list[Claim]) -> dict[int, list]:
-    """{claim id: the sources of the claims giving its value}: one query over the claims of
-    the subjects and attributes of `claims`, none for no claims."""
+def _same_value_sources(claims: list[Claim]) -> tuple[dict[int, tuple], dict[tuple, list]]:
+    """({claim id: its value}, {value: the sources of the claims giving it}), a value being
+    (subject id, attribute id, claims.facts.value_identity): one query over the claims of the
+    subjects and attributes of `claims` (as rows), none for no claims."""
     # claims.facts reads through claims.selectors: imported here, once both are loaded.
     from claims.facts import value_identity
 
     if not claims:
-        return {}
-    attributes_of: dict[int, set[int]] = {}
-    for claim in claims:
-        attributes_of.setdefault(claim.subject_id, set()).add(claim.attribute_id)
-    condition = functools.reduce(
-        operator.or_,
-        (
-            Q(subject_id=subject_id, attribute_id__in=sorted(attribute_ids))
-            for subject_id, attribute_ids in sorted(attributes_of.items())
-        ),
-    )
+        return {}, {}
+    pairs = sorted({(claim.subject_id, claim.attribute_id) for claim in claims})
     rows = (
-        Claim.objects.filter(condition)
-        .select_related("source__publisher")
-        .only(*_SAME_VALUE_COLUMNS)
+        Claim.objects.filter(_subject_and_attribute_in(pairs))
         .order_by("id")
+        .values_list(*_SAME_VALUE_COLUMNS, named=True)
     )
     sources: dict[tuple, dict] = {}
     for row in rows:
         value = (row.subject_id, row.attribute_id, value_identity(row))
-        sources.setdefault(value, {})[row.source_id] = row.source
-    return {
-        claim.pk: list(
-            sources.get((claim.subject_id, claim.attribute_id, value_identity(claim)), {}).values()
+        sources.setdefault(value, {})[row.source_id] = _Source(
+            row.source_id,
+            row.source__key,
+            row.source__title,
+            row.source__derived_from_id,
+            grade_in_force(row.source__reliability, row.source__publisher__default_reliability),
         )
-        for claim in claims
+    value_of = {
+        claim.pk: (claim.subject_id, claim.attribute_id, value_identity(claim)) for claim in claims
     }
+    return value_of, {value: list(found.values()) for value, found in sources.items()}
+
+
+def _subject_and_attribute_in(pairs: list[tuple[int, int]]) -> RawSQL:
+    """`(subject_id, attribute_id) IN (VALUES ...)`: a row-value list (PostgreSQL, SQLite 3.15+)
+    that the subject-and-attribute index serves, built in one step where an OR of a condition
+    a pair costs Django more to build than the query costs to run."""
+    quote = connection.ops.quote_name
+    table = quote(Claim._meta.db_table)
+    values = ", ".join(["(%s, %s)"] * len(pairs))
+    sql = f"({table}.{quote('subject_id')}, {table}.{quote('attribute_id')}) IN (VALUES {values})"
+    return RawSQL(sql, [number for pair in pairs for number in pair], output_field=BooleanField())
 
 
 def _corroborations(groups: list[list]) -> list[Corroboration]:
-    """Each group of sources' corroboration, every source in it named by a SourceLink: one
-    query for the derivation chains, none when no source of the groups derives from another."""
+    """Each group of sources' (sources.Source or _Source) corroboration, every source in it
+    named by a SourceLink: one query for the derivation chains, none when no source of the
+    groups derives from another."""
     named = {
         source.pk: SourceLink(source.pk, source.key, source.title, source.derived_from_id)
         for group in groups

@@ -162,3 +162,28 @@ def test_an_entitys_facts_cost_the_same_queries_with_copies_around(
 
     best = facts[0]["best"]["claims"][0]
     assert best["corroboration"]["independent"] == 2
+
+
+def test_the_planned_representations_match_drfs_walk(api, copied, editor, monkeypatch):
+    from rest_framework import serializers
+
+    from claims.models import Contradiction
+    from claims.serializers import PlannedSerializer
+    from claims.services import contradiction_resolve
+
+    contradiction = Contradiction.objects.order_by("id").first()
+    contradiction_resolve(
+        contradiction=contradiction, outcome="sources_disagree", note="Unsettled.", user=editor,
+        version=contradiction.version,
+    )  # fmt: skip
+    urls = ["/api/v1/contradictions/", "/api/v1/claims/?page_size=100"]
+    planned = [api.get(url).json() for url in urls]
+    monkeypatch.setattr(
+        PlannedSerializer,
+        "to_representation",
+        lambda self, instance: serializers.Serializer.to_representation(self, instance),
+    )
+
+    assert [api.get(url).json() for url in urls] == planned
+    assert planned[0]["results"][0]["decisions"][0]["by"] == "eddie"
+    assert any(o["copies"] for c in planned[1]["results"] for o in c["corroboration"]["origins"])
