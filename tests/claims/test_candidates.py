@@ -482,16 +482,6 @@ def test_saving_a_candidate_on_a_later_page_comes_back_to_that_page(demo, analys
     assert Claim.objects.get(source=source).amount == 40_000_000
 
 
-def test_a_posted_start_that_is_not_a_candidate_records_nothing(source, analyst):
-    client = browser(analyst)
-    url, data = analyst_browser_post(source, client)
-
-    response = client.post(url, {**data, "start": "not-a-number"}, follow=True)
-
-    assert escape(CANDIDATE_GONE) in response.content.decode()
-    assert not Claim.objects.filter(source=source).exists()
-
-
 # The size of a document costs the page nothing
 
 
@@ -552,3 +542,23 @@ def test_a_ten_megabyte_document_is_listed_without_running_the_extractor(
     assert f"page {last_page} of {last_page}" in last.content.decode()
     # The page carries its 50 sentences, not the text.
     assert len(first.content) < 300_000
+
+
+@pytest.mark.parametrize("start", ["not-a-number", "99999999999999999999", "-1", "1e5", ""])
+def test_a_posted_start_out_of_any_range_records_nothing(source, analyst, start):
+    client = browser(analyst)
+    url, data = analyst_browser_post(source, client)
+
+    response = client.post(url, {**data, "start": start}, follow=True)
+
+    assert response.status_code == 200
+    assert escape(CANDIDATE_GONE) in response.content.decode()
+    assert not Claim.objects.filter(source=source).exists()
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-1", "x", "1e5"])
+def test_a_page_number_out_of_range_shows_a_page(source, analyst, page):
+    response = browser(analyst).get(reverse("candidates", args=[source.pk]), {"page": page})
+
+    assert response.status_code == 200
+    assert "$1.5 billion" in response.content.decode()
