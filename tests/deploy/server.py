@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import secrets
 import signal
 import socket
@@ -22,6 +23,7 @@ PORTS = range(8200, 8250)
 # Variables of the test run that must not leak into the server's settings.
 NOT_PASSED_ON = ("DATABASE_URL", "CACHE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
 STARTUP_SECONDS = 120
+PORT_ATTEMPTS = 5
 
 
 def production_environment(database_url: str, **variables: str) -> dict[str, str]:
@@ -67,7 +69,8 @@ def manage(environment: dict[str, str], *arguments: str, **variables: str) -> st
 
 
 def free_port() -> int:
-    for port in PORTS:
+    # In random order: another test run on this machine is less likely to pick the same one.
+    for port in random.sample(PORTS, len(PORTS)):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
@@ -80,43 +83,54 @@ def free_port() -> int:
 @contextlib.contextmanager
 def serving(environment: dict[str, str], log: Path):
     """`make serve` on a free port of 127.0.0.1; yields its base URL once it answers, and stops
-    it (the whole process group: make, gunicorn's master and its workers) whatever happens."""
-    port = free_port()
-    command = [
-        "make", "--no-print-directory", "-o", ".venv/.installed", "serve",
-        "HOST=127.0.0.1", f"PORT={port}", f"BIN={Path(sys.executable).parent}",
-    ]  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+    it (the whole process group: make, gunicorn's master and its workers) whatever happens.
+
+    The port is free when chosen but is bound only after migrate and collectstatic; if another
+    server took it meanwhile, gunicorn says so and this starts again on another port, so that
+    the test never talks to a server that is not its own."""
+    for _ in range(PORT_ATTEMPTS):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        command = [
+            "make", "--no-print-directory", "-o", ".venv/.installed", "serve",
+            "HOST=127.0.0.1", f"PORT={port}", f"BIN={Path(sys.executable).parent}",
+        ]  # fmt: skip
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
         try:
-            _wait_until_it_answers(process, url, log)
-            yield url
+            if _wait_until_it_answers(process, url, log):
+                yield url
+                return
         finally:
             _stop(process)
+    raise AssertionError(f"every port tried was taken before gunicorn bound it:\n{log.read_text()}")
 
 
-def _wait_until_it_answers(process: subprocess.Popen, url: str, log: Path) -> None:
+def _wait_until_it_answers(process: subprocess.Popen, url: str, log: Path) -> bool:
+    """True once our own gunicorn listens on the URL and answers; False if its port was taken."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
+        output = log.read_text()
+        if "Connection in use" in output:
+            return False
         if process.poll() is not None:
-            raise AssertionError(
-                f"`make serve` exited with {process.returncode}:\n{log.read_text()}"
-            )
-        try:
-            # The sign-in page: answering it costs nothing of the API's throttle budget.
-            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+            raise AssertionError(f"`make serve` exited with {process.returncode}:\n{output}")
+        if f"Listening at: {url} " in output and _answers(url):
+            return True
         time.sleep(0.5)
-    raise AssertionError(
-        f"the server did not answer within {STARTUP_SECONDS} s:\n{log.read_text()}"
-    )
+    raise AssertionError(f"the server did not answer within {STARTUP_SECONDS} s:\n{output}")
+
+
+def _answers(url: str) -> bool:
+    try:
+        # The sign-in page: answering it costs nothing of the API's throttle budget.
+        with urllib.request.urlopen(f"{url}/accounts/login/", timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
 
 
 def _stop(process: subprocess.Popen) -> None:
