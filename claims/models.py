@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest
 from simple_history.models import HistoricalRecords
 
 from kb.models import KEY_HELP, DatePrecision, Entity, key_validator
@@ -303,6 +304,19 @@ class Outcome(models.TextChoices):
 OUTCOMES_WITH_POSITION = (Outcome.ONE_IS_WRONG, Outcome.SUPERSEDED)
 
 
+def last_activity():
+    """A contradiction's latest activity: the latest of its detected, resolved, reopened and
+    withdrawn times (each NULL one stands for detected_at, since SQLite's MAX gives NULL with
+    any NULL argument). The queue orders by it, through the indexes below."""
+    detected = F("detected_at")
+    return Greatest(
+        detected,
+        Coalesce("resolved_at", detected),
+        Coalesce("reopened_at", detected),
+        Coalesce("withdrawn_at", detected),
+    )
+
+
 class Contradiction(models.Model):
     """Claims on one subject and attribute that cannot all be true, and what an editor decided."""
 
@@ -378,6 +392,14 @@ class Contradiction(models.Model):
             models.Index(fields=["status", "-detected_at", "-id"], name="contradiction_queue_idx"),
             # Detection reconciles the contradictions of one subject and attribute.
             models.Index(fields=["subject", "attribute"], name="contradiction_group_idx"),
+            # The editors' queue, latest activity first: all of it, and one status of it.
+            models.Index(last_activity().desc(), F("id").desc(), name="contradiction_activity_idx"),
+            models.Index(
+                F("status"),
+                last_activity().desc(),
+                F("id").desc(),
+                name="contradiction_status_activ_idx",
+            ),
         ]
 
     def __str__(self) -> str:

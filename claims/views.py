@@ -4,6 +4,8 @@ the subject autocomplete those candidates use."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -38,6 +40,7 @@ from claims.services import (
     value_parse,
 )
 from kb import selectors as kb_selectors
+from kb.paging import keyset_page
 from kb.selectors import AUTOCOMPLETE_MIN_LENGTH, entity_resolve
 from sources import ingest as ingest_limits
 from sources import selectors as source_selectors
@@ -111,15 +114,22 @@ def search(request):
     )
 
 
+QUEUE_PER_PAGE = 50
+
+
 def queue(request):
     """The editors' queue: contradictions of one status (open unless another is chosen), the
     latest activity first, with how many there are of each status under the other filters."""
     filterset = ContradictionQueueFilter(request.GET, queryset=selectors.contradictions_for_queue())
     rows = selectors.contradictions_by_activity(filterset.qs)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = keyset_page(
+        rows, request.GET, key="last_activity", kind=datetime.datetime, size=QUEUE_PER_PAGE
+    )
     for contradiction in page:
         contradiction.last_event = contradiction_last_event(contradiction)
-    totals = selectors.contradiction_status_totals(filterset.without_status)
+    totals = selectors.contradiction_status_totals(
+        filterset.without_status, filters=selectors.queue_filters_chosen(filterset)
+    )
     return render(
         request,
         "claims/queue.html",

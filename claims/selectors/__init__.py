@@ -45,6 +45,7 @@ from claims.selectors.contradictions import (
     contradiction_status_totals,
     contradictions_by_activity,
     contradictions_for_queue,
+    queue_filters_chosen,
     with_memberships,
 )
 from claims.selectors.corroboration import (
@@ -92,6 +93,7 @@ __all__ = [
     "contradiction_queue",
     "contradiction_status_totals",
     "contradictions_by_activity",
+    "queue_filters_chosen",
     "contradictions_for_queue",
     "entities_with_claim_totals",
     "in_open_contradiction",

@@ -10,13 +10,18 @@ from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from claims.corroboration import Corroboration
 from claims.display import value_display
-from claims.models import Contradiction, ContradictionClaim, ContradictionStatus
+from claims.models import Claim, Contradiction, ContradictionClaim, ContradictionStatus
+from claims.models import last_activity as models_last_activity
 from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds
 from claims.selectors.corroboration import attach_corroboration
+from kb.memo import counted
+from kb.models import Entity
+from sources.models import Source
 
 # A position's claims in value order (SPEC section 3), the claim id breaking ties.
 _POSITION_ORDER = ("position", "claim__low", "claim__date_low", "claim__id")
@@ -235,16 +240,15 @@ QUEUE_STATUSES = {
 }
 
 
+# What the queue's filters read: the contradictions, their subjects' kinds, their claims'
+# sources' kinds.
+_QUEUE_COUNTED = (Contradiction, Entity, Claim, Source)
+
+
 def last_activity():
-    """The latest of a contradiction's detected, resolved, reopened and withdrawn times (each
-    NULL one stands for detected_at, since SQLite's MAX gives NULL with any NULL argument)."""
-    detected = F("detected_at")
-    return Greatest(
-        detected,
-        Coalesce("resolved_at", detected),
-        Coalesce("reopened_at", detected),
-        Coalesce("withdrawn_at", detected),
-    )
+    """The latest of a contradiction's detected, resolved, reopened and withdrawn times: the
+    model's expression (claims.models.last_activity), which the queue's indexes hold."""
+    return models_last_activity()
 
 
 def contradictions_for_queue():
@@ -272,12 +276,33 @@ def contradictions_by_activity(contradictions):
     )
 
 
-def contradiction_status_totals(contradictions) -> dict[str, int]:
-    """{status choice: how many of `contradictions`} for every QUEUE_STATUSES choice: one
-    query."""
-    return contradictions.order_by().aggregate(
-        **{name: Count("id", filter=condition) for name, condition in QUEUE_STATUSES.items()}
-    )
+def queue_filters_chosen(filterset) -> str:
+    """The filters a queue's counts depend on, as the text counts are kept under: every valid
+    filter but the status (an invalid one filters nothing, so it changes nothing), and the hour
+    when an age is chosen (the ages slide with the clock)."""
+    filterset.is_valid()
+    cleaned = getattr(filterset.form, "cleaned_data", {})
+    chosen = {
+        name: getattr(value, "pk", value)
+        for name, value in sorted(cleaned.items())
+        if name != "status" and value not in (None, "")
+    }
+    if "age" in chosen:
+        chosen["hour"] = timezone.now().strftime("%Y-%m-%dT%H")
+    return repr(sorted(chosen.items()))
+
+
+def contradiction_status_totals(contradictions, *, filters: str) -> dict[str, int]:
+    """{status choice: how many of `contradictions`} for every QUEUE_STATUSES choice, counted
+    once after each write for each choice of the other `filters` (kb.memo): one query and a
+    cache read a view, one counting query after a write."""
+
+    def count():
+        return contradictions.order_by().aggregate(
+            **{name: Count("id", filter=condition) for name, condition in QUEUE_STATUSES.items()}
+        )
+
+    return counted("queue status totals", _QUEUE_COUNTED, count, vary=filters)
 
 
 def claim_contradictions(claim):

@@ -76,13 +76,34 @@ def test_the_home_page_says_what_the_base_holds_and_who_does_what(client, demo):
         assert f'href="{reverse(url)}"' in page, url
 
 
-def test_the_home_page_counts_with_one_count_query_each(client, demo, django_assert_num_queries):
-    with django_assert_num_queries(4) as captured:
+def test_the_home_page_counts_once_after_each_write(
+    client, demo, analyst, django_assert_num_queries
+):
+    # The first view counts, with one plain COUNT each; the data's version is one query.
+    with django_assert_num_queries(5) as first:
         client.get(reverse("home"))
-
-    for query in captured.captured_queries:
-        sql = query["sql"].upper()
+    counts = [q["sql"].upper() for q in first.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 4
+    for sql in counts:
         assert sql.startswith("SELECT COUNT(*)") and "JOIN" not in sql and "GROUP BY" not in sql
+
+    # Views after it count nothing: the same data, the counts kept.
+    with django_assert_num_queries(1) as again:
+        page = client.get(reverse("home")).content.decode()
+    assert "COUNT(" not in again.captured_queries[0]["sql"].upper()
+    claims_before = Claim.objects.count()
+    assert f"{claims_before}" in page
+
+    # A write changes the data's version: the next view counts again and shows it.
+    wh = Claim.objects.get(key="wh-callao-fms-180m")
+    claim_create(
+        key="one-more-claim", subject=wh.subject, attribute=wh.attribute, source=wh.source,
+        value=value_parse(attribute=wh.attribute, text="$180 million"), quote=wh.quote,
+        credibility=5, user=analyst,
+    )  # fmt: skip
+    with django_assert_num_queries(5):
+        page = client.get(reverse("home")).content.decode()
+    assert f"{claims_before + 1}" in page
 
 
 def test_the_entity_list_stays_reachable_from_the_header_with_its_search(client, demo):
