@@ -5,6 +5,7 @@ the subject autocomplete those candidates use."""
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -40,7 +41,7 @@ from claims.services import (
     value_parse,
 )
 from kb import selectors as kb_selectors
-from kb.paging import keyset_page
+from kb.paging import BAD_PAGE_LINK, keyset_page
 from kb.selectors import AUTOCOMPLETE_MIN_LENGTH, entity_resolve
 from sources import ingest as ingest_limits
 from sources import selectors as source_selectors
@@ -227,17 +228,50 @@ def entity_detail(request, pk: int):
             else:
                 messages.success(request, "The claims are flagged for the editors.")
                 return redirect("contradiction", pk=flag.pk)
+    facts = entity_facts(entity)
+    paging_error = _page_fact_claims(facts, request.GET)
     return render(
         request,
         "claims/entity.html",
         {
             "entity": entity,
-            "facts": entity_facts(entity),
+            "facts": facts,
+            "paging_error": paging_error,
             "form": form,
             "can_flag": request.user.has_perm(FLAG_PERMISSION),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+# An entity page shows this many claims of each attribute, then links to the next ones.
+CLAIMS_PER_FACT = 20
+
+
+def _page_fact_claims(facts, params) -> str:
+    """Set `shown` (the claims of each fact this page shows, in id order), `more_query` and
+    `start_query` (the links on, and back to the first ones) on each fact: the first
+    CLAIMS_PER_FACT claims of each, or for the attribute named by `claims_of` those after the
+    claim id `after`. The facts and their best values count every claim; the page shows a
+    bounded number. An error text when the link was not one the page gave out."""
+    paged, error, after = params.get("claims_of", ""), "", 0
+    if paged:
+        raw = params.get("after", "")
+        if raw.isdigit() and len(raw) < 20:
+            after = int(raw)
+        else:
+            error = BAD_PAGE_LINK
+    for fact in facts:
+        code = fact.attribute.code
+        start = after if code == paged else 0
+        rest = [claim for claim in fact.claims if claim.pk > start]
+        fact.shown = rest[:CLAIMS_PER_FACT]
+        fact.more_query = None
+        if len(rest) > CLAIMS_PER_FACT:
+            fact.more_query = urlencode({"claims_of": code, "after": fact.shown[-1].pk})
+        fact.start_query = "" if start else None
+        fact.claims_before = len(fact.claims) - len(rest)
+    return error
 
 
 def source_detail(request, pk: int):
