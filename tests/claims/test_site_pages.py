@@ -582,3 +582,13 @@ def test_a_failing_page_answers_with_the_server_error_page(client, demo, monkeyp
 
     assert response.status_code == 500
     assert 'id="server-error"' in response.content.decode()
+
+
+def test_the_side_by_side_page_has_one_breadcrumb_and_links_each_claim_to_its_page(client, demo):
+    contradiction = callao()
+    page = client.get(reverse("contradiction", args=[contradiction.pk])).content.decode()
+
+    assert page.count('class="crumbs"') == 1
+    assert crumbs_of(page) == f"Home › Contradictions › #{contradiction.pk}"
+    for claim_id in contradiction.memberships.values_list("claim_id", flat=True):
+        assert f'<a class="value" href="{reverse("claim", args=[claim_id])}"' in page
