@@ -59,13 +59,20 @@ def home(request):
     return render(request, "claims/home.html", {"totals": selectors.knowledge_base_totals()})
 
 
+ENTITIES_PER_PAGE = 100
+
+
 def entity_list(request):
     query = request.GET.get("q", "").strip()[:200]
-    return render(
-        request,
-        "claims/entities.html",
-        {"q": query, "entities": selectors.entities_with_claim_totals(query)[:200]},
+    page = keyset_page(
+        selectors.entities_with_claim_totals(query),
+        request.GET,
+        key="name",
+        kind=str,
+        descending=False,
+        size=ENTITIES_PER_PAGE,
     )
+    return render(request, "claims/entities.html", {"q": query, "page": page})
 
 
 SOURCES_PER_PAGE = 25

@@ -74,6 +74,8 @@ class Entity(models.Model):
         indexes = [
             # The admin's per-kind sections list one kind ordered by name.
             models.Index(fields=["kind", "name"], name="entity_kind_name_idx"),
+            # The entities page walks every entity by name, a page at a time.
+            models.Index(fields=["name", "id"], name="entity_name_idx"),
         ]
 
     def __str__(self) -> str:

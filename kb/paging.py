@@ -48,7 +48,7 @@ def _format(value) -> str:
 
 def _parse(text: str, kind: type):
     key, separator, pk = text.rpartition(_SEPARATOR)
-    if not separator or not pk.isdigit() or len(text) > 100:
+    if not separator or not pk.isdigit() or len(pk) > 18 or len(text) > 1000:
         raise ValueError(text)
     if kind is datetime.datetime:
         value = datetime.datetime.fromisoformat(key)
@@ -58,6 +58,8 @@ def _parse(text: str, kind: type):
         if not key.lstrip("-").isdigit():
             raise ValueError(text)
         value = int(key)
+    elif kind is str:
+        value = key
     else:
         raise TypeError(kind)
     return value, int(pk)
@@ -67,7 +69,7 @@ def keyset_page(
     queryset, params, *, key: str, kind: type, descending: bool = True, size: int = 50
 ) -> KeysetPage:
     """The page of `queryset` that `params` (the request's GET) asks for, ordered by `key`
-    (a field or annotation of type `kind`: datetime.datetime or int, never NULL) and the id,
+    (a field or annotation of type `kind`: datetime.datetime, int or str, never NULL) and the id,
     latest first when `descending`. One query: the page's rows and one more, to know whether
     another page follows."""
     error = ""
