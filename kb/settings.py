@@ -185,8 +185,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Two writers at once (two editors deciding, two workers): every transaction takes the write
+    # lock when it begins (IMMEDIATE), so the second waits for the first (up to `timeout`
+    # seconds) and then reads what it wrote, instead of failing with "database is locked" when
+    # a read lock cannot be upgraded. WAL lets readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
