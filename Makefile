@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: run serve test test-sqlite test-postgres venv lint bench
+.PHONY: run serve test test-sqlite test-postgres venv lint bench fuzz
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,16 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The read API fuzzed (not part of `make test`): schemathesis, from its own virtualenv, against
+# `make serve` on a throwaway database with the demo (SQLite; FUZZ_DATABASE_URL or DATABASE_URL
+# for PostgreSQL). Fails on any 5xx or answer outside the OpenAPI schema. FUZZ_EXAMPLES sets the
+# test cases per operation.
+FUZZ_EXAMPLES ?= 100
+.venv-fuzz/.installed: requirements-fuzz.txt
+	$(PYTHON) -m venv .venv-fuzz
+	.venv-fuzz/bin/python -m pip install --quiet -r requirements-fuzz.txt
+	touch .venv-fuzz/.installed
+
+fuzz: venv .venv-fuzz/.installed
+	$(BIN)/python -m tests.deploy.fuzz --examples $(FUZZ_EXAMPLES)
