@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.exceptions import ValidationError
 
+from claims.api_rows import claim_values, claims_data
 from claims.facts import entity_facts
 from claims.filters import AttributeFilter, ClaimFilter, ContradictionFilter, EntityFactsFilter
 from claims.models import Attribute, Claim, Contradiction
@@ -67,17 +68,14 @@ class ClaimViewSet(ReadOnlyAPIViewSet):
     csv_header = csv_columns(ClaimSerializer)
 
     def get_queryset(self):
-        return with_memberships(claim_list())
+        # Column values, not claims: ClaimSerializer is the schema, claims_data the rows.
+        return claim_values(Claim.objects.all())
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        attach_corroboration(claims=page)
-        return page
+    def represent(self, rows: list) -> list:
+        return claims_data(rows)
 
-    def get_object(self):
-        claim = super().get_object()
-        attach_corroboration(claims=[claim])
-        return claim
+    def represent_one(self, row: dict) -> dict:
+        return claims_data([row])[0]
 
 
 @extend_schema_view(

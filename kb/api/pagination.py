@@ -167,10 +167,14 @@ class KeysetPagination(BasePagination):
         )
 
     def _position(self, row) -> Position:
+        # A row is a model instance or a values() dict (id and the ordering's field among them).
+        if isinstance(row, dict):
+            row_id, value = row["id"], row.get(self.ordering.field)
+        else:
+            row_id, value = row.pk, getattr(row, self.ordering.field)
         if self.ordering.keyed_by_id:
-            return Position(0, None, row.pk)
-        value = getattr(row, self.ordering.field)
-        return Position(1 if value is None else 0, value, row.pk)
+            return Position(0, None, row_id)
+        return Position(1 if value is None else 0, value, row_id)
 
     # Cursors: urlsafe base64 of a small JSON object.
 

@@ -7,6 +7,7 @@ import functools
 
 from rest_framework import permissions, viewsets
 from rest_framework.exceptions import NotAuthenticated
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from kb.api.access import NOT_SIGNED_IN, ReadAccess
@@ -23,6 +24,10 @@ class ReadOnlyAPIViewSet(viewsets.ReadOnlyModelViewSet):
     Subclasses set `version_models` (the models whose rows they show; their history tables
     date the data), `orderings`, `default_ordering` and optionally `csv_header`. A query
     parameter the endpoint does not take is a 400 (accepted_parameters says which it takes).
+
+    `represent` and `represent_one` write rows out as plain data: by default through the
+    serializer; a viewset whose queryset gives values() dicts writes them out itself, and its
+    `serializer_class` is then the OpenAPI schema and the CSV columns only.
     """
 
     permission_classes = (ReadAccess,)
@@ -65,13 +70,31 @@ class ReadOnlyAPIViewSet(viewsets.ReadOnlyModelViewSet):
             context["header"] = self.csv_header
         return context
 
+    def represent(self, rows: list) -> list:
+        """The representation of each row of a page."""
+        return self.get_serializer(rows, many=True).data
+
+    def represent_one(self, row):
+        """The representation of a detail's object."""
+        return self.get_serializer(row).data
+
     def list(self, request, *args, **kwargs):
-        respond = functools.partial(super().list, request, *args, **kwargs)
+        respond = functools.partial(self._list, request)
         return conditional_response(request, version_models=self.version_models, respond=respond)
 
     def retrieve(self, request, *args, **kwargs):
-        respond = functools.partial(super().retrieve, request, *args, **kwargs)
+        respond = functools.partial(self._retrieve, request)
         return conditional_response(request, version_models=self.version_models, respond=respond)
+
+    def _list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        if page is None:
+            return Response(self.represent(list(queryset)))
+        return self.get_paginated_response(self.represent(page))
+
+    def _retrieve(self, request):
+        return Response(self.represent_one(self.get_object()))
 
     def finalize_response(self, request, response, *args, **kwargs):
         render_errors_as_json(request, response)
