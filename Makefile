@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: run serve test test-sqlite test-postgres venv lint bench fuzz
+.PHONY: run serve test test-sqlite test-postgres venv lint bench fuzz load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,14 @@ FUZZ_EXAMPLES ?= 100
 
 fuzz: venv .venv-fuzz/.installed
 	$(BIN)/python -m tests.deploy.fuzz --examples $(FUZZ_EXAMPLES)
+
+# A bounded load (not part of `make test`): LOAD_CLIENTS clients send LOAD_REQUESTS requests in
+# all to the production server (gunicorn, 2 workers, DEBUG off) started on the configured
+# database (DATABASE_URL, or the demo's SQLite file after `make run`), over the API's lists, an
+# entity's facts and the pages; prints requests per second and latency percentiles, and fails on
+# any 5xx. LOAD_URL drives a server already running instead.
+LOAD_CLIENTS ?= 8
+LOAD_REQUESTS ?= 2000
+load: venv
+	$(BIN)/python manage.py kb_load --clients $(LOAD_CLIENTS) --requests $(LOAD_REQUESTS) \
+		$(if $(LOAD_URL),--url $(LOAD_URL))
