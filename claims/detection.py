@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from claims import conflicts
+from claims.copying import copy_applies, rows_create
 from claims.display import claim_value_display
 from claims.models import (
     Attribute,
@@ -25,6 +26,8 @@ from claims.selectors import claim_conflicts
 
 # Groups handled per round trip: a few queries serve this many subject/attribute pairs.
 CHUNK = 500
+# From this many new contradictions in a round trip, they are written with COPY (PostgreSQL).
+COPY_FROM = 100
 
 WITHDRAWN_NO_CONFLICT = "Its claims no longer conflict (a claim was edited or deleted)."
 WITHDRAWN_BECAUSE = "Its claims no longer conflict: {cause}."
@@ -293,8 +296,37 @@ def _reopen_reason(component, rows_by_id, changed) -> str:
     return ""
 
 
+def _create_copied(changes: _Changes, report: RecheckReport, user) -> None:
+    """changes.create written with COPY (claims.copying), recorded in the history as
+    bulk_create_with_history records it: for the many contradictions of an import."""
+    now = timezone.now()
+    fields = [
+        f.attname
+        for f in Contradiction._meta.concrete_fields
+        if not f.primary_key and f.attname != "detected_at"
+    ]
+    ids = rows_create(
+        Contradiction,
+        ({name: getattr(c, name) for name in fields} for c, _ in changes.create),
+        now=now,
+        history=(user, "detected"),
+    )
+    rows_create(
+        ContradictionClaim,
+        (
+            {"contradiction_id": pk, "claim_id": claim_id, "position": position}
+            for pk, (_, members) in zip(ids, changes.create, strict=True)
+            for claim_id, position in members
+        ),
+        now=now,
+    )
+    report.created += len(ids)
+
+
 def _apply(changes: _Changes, report: RecheckReport, user) -> None:
-    if changes.create:
+    if len(changes.create) >= COPY_FROM and copy_applies():
+        _create_copied(changes, report, user)
+    elif changes.create:
         created = bulk_create_with_history(
             [c for c, _ in changes.create],
             Contradiction,

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import NamedTuple
 
 from jsonschema import Draft202012Validator, validators
@@ -332,6 +333,8 @@ def unstorable_strings(bundle) -> list[Problem]:
     """Every string of the bundle, member names included, that no database can store: one
     with a NUL character or a lone surrogate (JSON's "\\ud800" escapes allow both), each
     with its place. Walks the bundle once, without recursion."""
+    if not _any_unstorable(bundle):
+        return []
     problems, stack = [], [(bundle, ())]
     while stack:
         node, path = stack.pop()
@@ -346,6 +349,33 @@ def unstorable_strings(bundle) -> list[Problem]:
         elif isinstance(node, str) and (message := _unstorable(node)):
             problems.append(Problem(place_of(path), message))
     return sorted(problems, key=lambda problem: problem.place)
+
+
+def _any_unstorable(bundle) -> bool:
+    """Whether any string of the bundle is one unstorable_strings reports: a walk that keeps
+    no paths, so that a bundle with none costs little."""
+    stack = [bundle]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for name, value in node.items():
+                if isinstance(name, str) and ("\x00" in name or _SURROGATE.search(name)):
+                    return True
+                if isinstance(value, str):
+                    if "\x00" in value or _SURROGATE.search(value):
+                        return True
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(node, list):
+            for value in node:
+                if isinstance(value, str):
+                    if "\x00" in value or _SURROGATE.search(value):
+                        return True
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(node, str) and ("\x00" in node or _SURROGATE.search(node)):
+            return True
+    return False
 
 
 def _unstorable(text: str) -> str | None:
@@ -372,8 +402,103 @@ def bundle_check(bundle) -> Checked:
 
 
 def item_check(item, section: str, index: int) -> Checked:
-    """The structure of one item of a section."""
-    return _check(_ITEMS[SECTIONS[section]], item, (section, index))
+    """The structure of one item of a section. An item the quick check (_quick) passes has
+    nothing wrong; any other is checked by the schema's validator, which says what is wrong."""
+    name = SECTIONS[section]
+    quick = _QUICK[name]
+    if quick is not None and quick(item):
+        return Checked([], set())
+    return _check(_ITEMS[name], item, (section, index))
+
+
+# The quick check: each definition compiled into one Python function that answers True only
+# when the validator would find nothing wrong. An item it doubts (False) goes to the validator,
+# so it may be strict (an integer written 1.0 is doubted, then found fine) but never lenient.
+# A keyword it does not know leaves that definition to the validator alone.
+
+_NUMBER_TYPES = (int, float, Decimal)
+_QUICK_TYPES = {
+    "string": lambda v: isinstance(v, str),
+    "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, _NUMBER_TYPES) and not isinstance(v, bool),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+}
+_WORDS = {"description", "title"}
+
+
+def _quick(schema: dict):
+    checks = []
+    for keyword, wanted in schema.items():
+        if keyword in _WORDS:
+            continue
+        check = _quick_keyword(keyword, wanted, schema)
+        if check is None:
+            return None
+        checks.append(check)
+    if len(checks) == 1:
+        return checks[0]
+    return lambda v: all(check(v) for check in checks)
+
+
+def _quick_keyword(keyword: str, wanted, schema: dict):  # noqa: C901, PLR0911, PLR0912
+    if keyword == "type":
+        names = [wanted] if isinstance(wanted, str) else wanted
+        if any(name not in _QUICK_TYPES for name in names):
+            return None
+        tests = [_QUICK_TYPES[name] for name in names]
+        return lambda v: any(test(v) for test in tests)
+    if keyword == "enum":
+        if not all(choice is None or isinstance(choice, str) for choice in wanted):
+            return None
+        choices = set(wanted)
+        return lambda v: (v is None or isinstance(v, str)) and v in choices
+    if keyword == "minLength":
+        return lambda v: not isinstance(v, str) or len(v) >= wanted
+    if keyword == "maxLength":
+        return lambda v: not isinstance(v, str) or len(v) <= wanted
+    if keyword == "pattern":
+        compiled = re.compile(wanted)
+        return lambda v: not isinstance(v, str) or compiled.fullmatch(v) is not None
+    if keyword == "notBlank":
+        return lambda v: not wanted or not isinstance(v, str) or not v or bool(v.strip())
+    if keyword in ("minimum", "maximum"):
+        if not isinstance(wanted, int):
+            return None
+        low = keyword == "minimum"
+        return lambda v: (
+            not isinstance(v, _NUMBER_TYPES)
+            or isinstance(v, bool)
+            or (v >= wanted if low else v <= wanted)
+        )
+    if keyword == "properties":
+        members = {name: _quick(sub) for name, sub in wanted.items()}
+        if any(check is None for check in members.values()):
+            return None
+        return lambda v: (
+            not isinstance(v, dict)
+            or all(check(v[name]) for name, check in members.items() if name in v)
+        )
+    if keyword == "required":
+        return lambda v: not isinstance(v, dict) or all(name in v for name in wanted)
+    if keyword == "additionalProperties":
+        if wanted is not False:
+            return None
+        allowed = frozenset(schema.get("properties", {}))
+        return lambda v: (
+            not isinstance(v, dict) or all(isinstance(name, str) and name in allowed for name in v)
+        )
+    if keyword == "items":
+        each = _quick(wanted)
+        if each is None:
+            return None
+        return lambda v: not isinstance(v, list) or all(each(x) for x in v)
+    return None
+
+
+_QUICK = {item: _quick(DEFINITIONS[item]) for item in SECTIONS.values()}
 
 
 def _check(validator, instance, at: tuple) -> Checked:
