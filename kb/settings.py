@@ -197,6 +197,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A request that fails (a 500) is logged with its traceback on the standard error, which gunicorn
+# writes to its error log: with DEBUG off Django would otherwise only mail it to ADMINS. With
+# DEBUG on Django's own console handler prints it already.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"production": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "level": "ERROR", "filters": ["production"]}
+    },
+    "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR"}},
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

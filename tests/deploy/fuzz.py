@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import dj_database_url
@@ -90,12 +91,19 @@ def main() -> int:
     print(run.stdout[-6000:], run.stderr[-2000:], sep="\n")
     generated = re.search(r"(\d+) generated", run.stdout)
     requests = int(generated[1]) if generated else 0
-    errors = len(re.findall(r'" 5\d\d ', server_log))
-    refused = len(re.findall(r'" 429 ', server_log))
+    # gunicorn's access log: '... "GET /api/v1/claims/?x=1 HTTP/1.1" 400 123 ...', one a request.
+    statuses = Counter(re.findall(r'"[A-Z]+ /api/\S* HTTP/[\d.]+" (\d{3}) ', server_log))
+    errors = sum(n for status, n in statuses.items() if status.startswith("5"))
+    refused = statuses["429"]
     print(
-        f"requests generated: {requests}; server errors (5xx) in the server's log: {errors}; "
-        f"refused by the throttle (429): {refused}"
+        f"test cases generated: {requests}; API requests answered: {statuses.total()} "
+        f"({', '.join(f'{status}: {n}' for status, n in sorted(statuses.items()))}); "
+        f"server errors (5xx): {errors}; refused by the throttle (429): {refused}"
     )
+    if run.returncode != 0 or errors:
+        # The server's side of the failures: what it logged besides the requests (tracebacks).
+        logged = [line for line in server_log.splitlines() if not line.startswith("127.0.0.1 ")]
+        print("the server's log, requests left out:", *logged[-200:], sep="\n")
     if run.returncode != 0:
         print("schemathesis found failures (above).", file=sys.stderr)
         return 1

@@ -19,7 +19,10 @@ from urllib.parse import quote
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = range(8200, 8250)
+# The ports a test server may take; KB_TEST_PORTS=FIRST-LAST picks another range (say, one given to
+# this checkout on a shared machine).
+_FIRST, _LAST = os.environ.get("KB_TEST_PORTS", "8200-8249").split("-")
+PORTS = range(int(_FIRST), int(_LAST) + 1)
 # Variables of the test run that must not leak into the server's settings.
 NOT_PASSED_ON = ("DATABASE_URL", "CACHE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
 STARTUP_SECONDS = 120

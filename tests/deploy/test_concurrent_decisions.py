@@ -4,6 +4,7 @@ no request fails (on SQLite, the default, never "database is locked")."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from html import unescape
@@ -89,7 +90,22 @@ def test_two_editors_deciding_at_once_one_is_recorded_the_other_is_told(tmp_path
             for thread in threads:
                 thread.join()
             outcomes.append(answers)
+        # What the database holds: one decision each, by the editor whose post was recorded.
+        stored = manage(
+            environment, "shell", "--verbosity", "0", "-c",
+            "import json; from claims.models import Contradiction as C; print(json.dumps({"
+            "str(c.pk): [c.version, c.resolved_by.username, c.note, "
+            "c.history.filter(status='dismissed').count()] "
+            f"for c in C.objects.filter(pk__in={[int(i) for i in ids]})}}))",
+        )  # fmt: skip
         server_log = log.read_text()
+
+    decided = json.loads(stored)
+    for contradiction, answers in zip(ids, outcomes, strict=True):
+        recorded = [n for n, (_, a) in answers.items() if a.status_code in (200, 302)]
+        version, editor, note, dismissals = decided[contradiction]
+        assert (version, dismissals) == (2, 1), "decided once, not twice"
+        assert recorded == [editor] and note == answers[editor][0]
 
     for answers in outcomes:
         statuses = sorted(answer.status_code for _, answer in answers.values())
