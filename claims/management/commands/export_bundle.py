@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.bundles import bundle_export
+from claims.bundles.export import bundle_export_text
 
 
 class Command(BaseCommand):
@@ -17,12 +16,12 @@ class Command(BaseCommand):
         parser.add_argument("path", nargs="?", help="the file to write; standard output if none")
 
     def handle(self, *args, path: str | None, **options):
-        text = json.dumps(bundle_export(), ensure_ascii=False, indent=2) + "\n"
+        text = bundle_export_text()
         if path is None or path == "-":
-            self.stdout.write(text, ending="")
+            self.stdout.write(text.decode(), ending="")
             return
         try:
-            Path(path).write_text(text, encoding="utf-8")
+            Path(path).write_bytes(text)
         except OSError as error:
             raise CommandError(f"{path}: cannot write it: {error}") from error
         self.stderr.write(f"Wrote {path}.")
