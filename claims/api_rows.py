@@ -11,11 +11,17 @@ sources.models.grade_in_force, dates at their precision in kb.dates.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import orjson
 from django.db import models
+from django.db.models import F
 from rest_framework.fields import DateTimeField
 
-from claims.selectors import attach_corroboration
+from claims.display import plain_decimal, value_display
+from claims.facts import FACT_CLAIM_ORDER, facts_of
+from claims.models import Attribute, Claim
+from claims.selectors import Position, attach_corroboration, attach_decisions
 from claims.selectors.claims import OpenContradictionIds
 from claims.selectors.contradictions import ContradictionMemberships
 from claims.serializers import claim_value_data
@@ -35,7 +41,7 @@ CLAIM_COLUMNS = (
     "claimed_on", "claimed_on_precision",
     "source_id", "source__key", "source__title", "source__publisher__name", "source__url",
     "source__published_on", "source__published_on_precision", "source__kind",
-    "source__reliability", "source__publisher__default_reliability",
+    "source__reliability", "source__publisher__default_reliability", "source__derived_from_id",
     "quote", "credibility", "rank",
 )  # fmt: skip
 
@@ -54,18 +60,28 @@ class MembershipRows(ContradictionMemberships):
     output_field = _JSONList()
 
 
-def claim_values(queryset, prefix: str = ""):
-    """`queryset` (claims, or rows that name a claim through `prefix`, e.g. "claim__") as
-    values() dicts of CLAIM_COLUMNS (named without the prefix) with the ids of the claim's
-    open contradictions and every contradiction it stands in: one query when read."""
-    claim_id = f"{prefix}id" if prefix else "id"
-    columns = {name: models.F(prefix + name) for name in CLAIM_COLUMNS} if prefix else {}
+def claim_values(queryset, *columns, **more):
+    """`queryset` (claims) as values() dicts of CLAIM_COLUMNS with the ids of the claim's open
+    contradictions, every contradiction it stands in, and the `columns` and expressions `more`
+    asked for besides: one query when read."""
     return queryset.values(
-        *(() if prefix else CLAIM_COLUMNS),
-        **columns,
-        open_contradiction_ids=OpenContradictionIds(claim_id),
-        all_contradictions=MembershipRows(claim_id),
+        *CLAIM_COLUMNS,
+        *columns,
+        open_contradiction_ids=OpenContradictionIds(),
+        all_contradictions=MembershipRows(),
+        **more,
     )
+
+
+class SourceRef(NamedTuple):
+    """A claim's source as corroboration and the best-value rule read it (what a
+    sources.Source gives too)."""
+
+    pk: int
+    key: str
+    title: str
+    derived_from_id: int | None
+    grade: str
 
 
 class ClaimRow:
@@ -75,6 +91,21 @@ class ClaimRow:
     @property
     def pk(self) -> int:
         return self.id
+
+    @property
+    def source(self) -> SourceRef:
+        return SourceRef(
+            self.source_id,
+            self.source__key,
+            self.source__title,
+            self.source__derived_from_id,
+            self.grade,
+        )
+
+    @property
+    def grade(self) -> str:
+        """The grade in force of the claim's source (grade_in_force)."""
+        return grade_in_force(self.source__reliability, self.source__publisher__default_reliability)
 
 
 def claim_row(values: dict) -> ClaimRow:
@@ -133,9 +164,7 @@ def claim_data(claim: ClaimRow, corroborations: dict) -> dict:
                 claim.source__published_on, claim.source__published_on_precision
             ),
             "kind": claim.source__kind,
-            "reliability": grade_in_force(
-                claim.source__reliability, claim.source__publisher__default_reliability
-            ),
+            "reliability": claim.grade,
         },
         "quote": claim.quote,
         "credibility": claim.credibility,
@@ -176,3 +205,220 @@ def datetime_data(value) -> str | None:
     """A date and time as DRF's DateTimeField writes it (the current time zone, ISO 8601, UTC
     as Z), None for none."""
     return None if value is None else _DATETIME.to_representation(value)
+
+
+# Contradictions.
+
+# The columns of a contradiction the API shows.
+CONTRADICTION_COLUMNS = (
+    "id", "status", "outcome", "note", "subject_id", "subject__key", "subject__name",
+    "subject__kind", "attribute__code", "attribute__label", "detected_at", "resolved_at",
+    "origin", "flag_note", "flagged_by__username", "resolved_by__username", "reopened_at",
+    "reopen_reason", "withdrawn_at", "withdrawn_reason",
+)  # fmt: skip
+
+# A position's claims in value order (SPEC section 3), the claim id breaking ties: as the
+# side-by-side page orders them (claims.selectors.contradictions).
+POSITION_ORDER = ("position", "low", "date_low", "id")
+
+
+class ContradictionRow:
+    """A contradiction read as its columns, for attach_decisions (which sets `decisions`)."""
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def contradiction_values(queryset):
+    """`queryset` (contradictions) as values() dicts of CONTRADICTION_COLUMNS: one query."""
+    return queryset.values(*CONTRADICTION_COLUMNS)
+
+
+def contradictions_data(rows: list[dict]) -> list[dict]:
+    """The API's representation of each contradiction (ContradictionSerializer's), from
+    contradiction_values() dicts: their positions' claims in one query, their corroboration
+    in at most two and their decisions in one, whatever their number."""
+    contradictions = []
+    for values in rows:
+        row = ContradictionRow()
+        row.__dict__ = values
+        contradictions.append(row)
+    attach_decisions(contradictions)
+    positions = _positions([row.id for row in contradictions])
+    claims = [claim for found in positions.values() for p in found for claim in p.claims]
+    attach_corroboration(
+        claims=claims, positions=[p for found in positions.values() for p in found]
+    )
+    written: dict[int, dict] = {}
+    return [contradiction_data(row, positions.get(row.id, []), written) for row in contradictions]
+
+
+def _positions(contradiction_ids: list[int]) -> dict[int, list[Position]]:
+    """{contradiction id: its positions in order, each with its claims (ClaimRow) in value
+    order and its display (its first claim's value)}: one query."""
+    if not contradiction_ids:
+        return {}
+    rows = claim_values(
+        Claim.objects.filter(memberships__contradiction_id__in=contradiction_ids),
+        contradiction_id=F("memberships__contradiction_id"),
+        position=F("memberships__position"),
+    ).order_by("contradiction_id", *POSITION_ORDER)
+    found: dict[int, list[Position]] = {}
+    for values in rows:
+        claim = claim_row(values)
+        positions = found.setdefault(values["contradiction_id"], [])
+        if not positions or positions[-1].index != values["position"]:
+            positions.append(
+                Position(index=values["position"], display=value_display(claim), claims=[])
+            )
+        positions[-1].claims.append(claim)
+    return found
+
+
+def contradiction_data(row: ContradictionRow, positions: list[Position], written: dict) -> dict:
+    """One contradiction as ContradictionSerializer writes it."""
+    return {
+        "id": row.id,
+        "status": row.status,
+        "outcome": row.outcome or None,
+        "note": row.note,
+        "subject": {
+            "id": row.subject_id,
+            "key": row.subject__key,
+            "name": row.subject__name,
+            "kind": row.subject__kind,
+        },
+        "attribute": {"code": row.attribute__code, "label": row.attribute__label},
+        "detected_at": datetime_data(row.detected_at),
+        "resolved_at": datetime_data(row.resolved_at),
+        "origin": row.origin,
+        "flag_note": row.flag_note,
+        "flagged_by": row.flagged_by__username,
+        "resolved_by": row.resolved_by__username,
+        "reopened_at": datetime_data(row.reopened_at),
+        "reopen_reason": row.reopen_reason,
+        "withdrawn_at": datetime_data(row.withdrawn_at),
+        "withdrawn_reason": row.withdrawn_reason,
+        "decisions": [
+            {
+                "decided_at": datetime_data(decision.decided_at),
+                "by": decision.by,
+                "status": decision.status,
+                "outcome": decision.outcome or None,
+                "note": decision.note,
+            }
+            for decision in row.decisions
+        ],
+        "positions": [
+            {
+                "display": position.display,
+                "corroboration": corroboration_data(position.corroboration),
+                "claims": [claim_data(claim, written) for claim in position.claims],
+            }
+            for position in positions
+        ],
+    }
+
+
+# Attributes and an entity's facts.
+
+# The columns of an attribute the API shows (AttributeSerializer's fields).
+ATTRIBUTE_COLUMNS = (
+    "id", "code", "label", "description", "value_type", "unit", "single_valued",
+    "time_varying", "tolerance", "approx_tolerance", "choices",
+)  # fmt: skip
+
+
+def attribute_data(attribute) -> dict:
+    """An attribute (a claims.Attribute or its values() dict's row) as AttributeSerializer
+    writes it."""
+    return {
+        "id": attribute.id,
+        "code": attribute.code,
+        "label": attribute.label,
+        "description": attribute.description,
+        "value_type": attribute.value_type,
+        "unit": attribute.unit,
+        "single_valued": attribute.single_valued,
+        "time_varying": attribute.time_varying,
+        "tolerance": plain_decimal(attribute.tolerance),
+        "approx_tolerance": plain_decimal(attribute.approx_tolerance),
+        "choices": attribute.choices,
+    }
+
+
+def entity_ref_data(entity) -> dict:
+    """An entity where another object names it (EntityRefSerializer)."""
+    return {"id": entity.id, "key": entity.key, "name": entity.name, "kind": entity.kind}
+
+
+def entity_facts_data(entity, claims, *, as_rows: bool = False):
+    """An entity's facts as the API gives them (EntityFactsSerializer's), by the one best-value
+    rule (claims.facts.facts_of) over `claims` (the entity's claims, filtered as the request
+    asks) read as column values; with `as_rows`, one FactRowSerializer row a claim (the CSV).
+    Four queries whatever the number of claims: the claims (with their attributes), the
+    entity's contradictions, and the corroboration's two."""
+    attribute_columns = [f"attribute__{name}" for name in ATTRIBUTE_COLUMNS[1:]]
+    found = claim_values(
+        claims.order_by(*FACT_CLAIM_ORDER),
+        *(column for column in attribute_columns if column not in CLAIM_COLUMNS),
+    )
+    rows = [claim_row(values) for values in found]
+    attributes: dict[int, Attribute] = {}
+    for row in rows:
+        attribute = attributes.get(row.attribute_id)
+        if attribute is None:
+            attribute = attributes[row.attribute_id] = Attribute(
+                id=row.attribute_id,
+                **{column[11:]: getattr(row, column) for column in attribute_columns},
+            )
+        row.attribute = attribute
+    facts = facts_of(entity, rows)
+    attach_corroboration(claims=rows)
+    written: dict[int, dict] = {}
+    claim_of = {row.id: claim_data(row, written) for row in rows}
+    entity_ref = entity_ref_data(entity)
+    if as_rows:
+        return [
+            {
+                "entity": entity_ref,
+                "attribute": {"code": fact.attribute.code, "label": fact.attribute.label},
+                "value": value.display,
+                "best": value is fact.best,
+                "holds": any(value is holding for holding in fact.best_values),
+                "contested": fact.contested,
+                "claim": claim_of[claim.id],
+            }
+            for fact in facts
+            for value in fact.values
+            for claim in value.claims
+        ]
+
+    def value_data(value) -> dict:
+        return {"display": value.display, "claims": [claim_of[c.id] for c in value.claims]}
+
+    return {
+        "entity": entity_ref,
+        "facts": [
+            {
+                "attribute": attribute_data(fact.attribute),
+                "best": None if fact.best is None else value_data(fact.best),
+                "best_values": [value_data(value) for value in fact.best_values],
+                "contested": fact.contested,
+                "values": [value_data(value) for value in fact.values],
+                "contradictions": [
+                    {
+                        "id": contradiction.id,
+                        "status": contradiction.status,
+                        "outcome": contradiction.outcome or None,
+                        "note": contradiction.note,
+                        "detected_at": datetime_data(contradiction.detected_at),
+                        "resolved_at": datetime_data(contradiction.resolved_at),
+                    }
+                    for contradiction in fact.contradictions
+                ],
+            }
+            for fact in facts
+        ],
+    }

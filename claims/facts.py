@@ -105,7 +105,17 @@ def entity_facts(entity: Entity, claims=None) -> list[Fact]:
     """
     if claims is None:
         claims = claim_list().filter(subject=entity)
-    rows = list(claims.order_by("attribute__label", "attribute_id", "id"))
+    return facts_of(entity, claims.order_by(*FACT_CLAIM_ORDER))
+
+
+# The order facts_of takes an entity's claims in: by attribute label, then id.
+FACT_CLAIM_ORDER = ("attribute__label", "attribute_id", "id")
+
+
+def facts_of(entity: Entity, rows) -> list[Fact]:
+    """entity_facts over `rows`, the entity's claims in FACT_CLAIM_ORDER: claims, or anything
+    with a claim's attributes (the API's claims.api_rows.ClaimRow: its value's columns,
+    attribute, rank, credibility, claimed_on, key and source with its grade). One query."""
     contradictions: dict[int, list] = {}
     current = Contradiction.objects.filter(subject=entity, withdrawn_at__isnull=True).order_by("id")
     for contradiction in current:

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.exceptions import ValidationError
 
-from claims.api_rows import claim_values, claims_data
-from claims.facts import entity_facts
+from claims.api_rows import (
+    ATTRIBUTE_COLUMNS,
+    attribute_data,
+    claim_values,
+    claims_data,
+    contradiction_values,
+    contradictions_data,
+    entity_facts_data,
+)
 from claims.filters import AttributeFilter, ClaimFilter, ContradictionFilter, EntityFactsFilter
 from claims.models import Attribute, Claim, Contradiction
-from claims.selectors import (
-    attach_corroboration,
-    attach_decisions,
-    attach_positions,
-    attribute_list,
-    claim_list,
-    contradiction_list,
-    with_memberships,
-)
 from claims.serializers import (
     AttributeSerializer,
     ClaimSerializer,
@@ -48,7 +48,14 @@ class AttributeViewSet(ReadOnlyAPIViewSet):
     csv_header = csv_columns(AttributeSerializer)
 
     def get_queryset(self):
-        return attribute_list()
+        # Column values: AttributeSerializer is the schema, attribute_data the rows.
+        return Attribute.objects.values(*ATTRIBUTE_COLUMNS)
+
+    def represent(self, rows: list) -> list:
+        return [attribute_data(SimpleNamespace(**row)) for row in rows]
+
+    def represent_one(self, row: dict) -> dict:
+        return attribute_data(SimpleNamespace(**row))
 
 
 @extend_schema_view(
@@ -95,19 +102,14 @@ class ContradictionViewSet(ReadOnlyAPIViewSet):
     version_models = CLAIM_MODELS
 
     def get_queryset(self):
-        return contradiction_list()
+        # Column values: ContradictionSerializer is the schema, contradictions_data the rows.
+        return contradiction_values(Contradiction.objects.all())
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        attach_positions(page)
-        attach_decisions(page)
-        return page
+    def represent(self, rows: list) -> list:
+        return contradictions_data(rows)
 
-    def get_object(self):
-        contradiction = super().get_object()
-        attach_positions([contradiction])
-        attach_decisions([contradiction])
-        return contradiction
+    def represent_one(self, row: dict) -> dict:
+        return contradictions_data([row])[0]
 
     def filter_queryset(self, queryset):
         # A withdrawn contradiction stays reachable by its id.
@@ -123,27 +125,6 @@ FACT_CSV_COLUMNS = tuple(
     for column in csv_columns(FactRowSerializer)
     if not column.startswith(("claim.subject.", "claim.attribute."))
 )
-
-
-def fact_rows(found: dict) -> list[dict]:
-    """An entity's facts as FactRowSerializer rows: one per claim, best value first."""
-    rows = []
-    for fact in found["facts"]:
-        holding = {id(value) for value in fact.best_values}
-        for value in fact.values:
-            rows += [
-                {
-                    "entity": found["entity"],
-                    "attribute": fact.attribute,
-                    "value": value.display,
-                    "best": value is fact.best,
-                    "holds": id(value) in holding,
-                    "contested": fact.contested,
-                    "claim": claim,
-                }
-                for claim in value.claims
-            ]
-    return rows
 
 
 class EntityFactsViewSet(ReadOnlyAPIViewSet):
@@ -176,20 +157,19 @@ class EntityFactsViewSet(ReadOnlyAPIViewSet):
     def get_queryset(self):
         return Entity.objects.all()
 
-    def get_serializer(self, *args, **kwargs):
-        if args and getattr(self.request.accepted_renderer, "format", None) == "csv":
-            kwargs["context"] = self.get_serializer_context()
-            return FactRowSerializer(fact_rows(args[0]), many=True, **kwargs)
-        return super().get_serializer(*args, **kwargs)
-
     def get_object(self):
+        """The entity and its claims as the filters narrow them (validated once)."""
         entity = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        claims = with_memberships(claim_list().filter(subject=entity))
         filterset = EntityFactsFilter(
-            self.request.query_params, queryset=claims, request=self.request
-        )
+            self.request.query_params, queryset=Claim.objects.filter(subject=entity),
+            request=self.request,
+        )  # fmt: skip
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        facts = entity_facts(entity, filterset.qs)
-        attach_corroboration(claims=[claim for fact in facts for claim in fact.claims])
-        return {"entity": entity, "facts": facts}
+        return entity, filterset.qs
+
+    def represent_one(self, found) -> dict | list:
+        # EntityFactsSerializer's representation, or FactRowSerializer's rows for the CSV.
+        entity, claims = found
+        as_rows = getattr(self.request.accepted_renderer, "format", None) == "csv"
+        return entity_facts_data(entity, claims, as_rows=as_rows)

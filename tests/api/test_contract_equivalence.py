@@ -16,6 +16,7 @@ from django.db.models import Count
 from claims.bundles import bundle_import
 from claims.management.commands.synthetic_bundle import synthetic_bundle
 from claims.models import Attribute, Claim, Contradiction
+from claims.services import contradiction_resolve
 from kb.models import Entity
 from sources.models import Source
 from tests.api import reference_serializers as reference
@@ -132,8 +133,18 @@ def test_claims(api, bundle):
         assert response.content == rendered(response, everything[claim_id])
 
 
-def test_contradictions(api, bundle):
-    Contradiction.objects.filter(pk=Contradiction.objects.order_by("id").values("pk")[:1]).update(
+def test_contradictions(api, bundle, staff):
+    first, second, third = Contradiction.objects.order_by("id")[:3]
+    # Decisions, through the service that records them (history, editor, preferred ranks).
+    contradiction_resolve(
+        contradiction=second, outcome="one_is_wrong", note="=The source was misread.",
+        user=staff, version=second.version, position=0,
+    )  # fmt: skip
+    contradiction_resolve(
+        contradiction=third, outcome="false_positive", note="Not a conflict.", user=staff,
+        version=third.version,
+    )  # fmt: skip
+    Contradiction.objects.filter(pk=first.pk).update(
         withdrawn_at="2024-01-01T00:00:00Z", withdrawn_reason="A test withdrew it."
     )
     cases = [
