@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from kb.api.pagination import orderings
 from kb.api.renderers import csv_columns
+from kb.api.rows import entities_data, entity_values
 from kb.api.viewsets import ReadOnlyAPIViewSet
 from kb.filters import EntityFilter
 from kb.models import Entity, EntityAlias
-from kb.selectors import entity_list
 from kb.serializers import EntitySerializer
 
 
@@ -27,7 +27,14 @@ class EntityViewSet(ReadOnlyAPIViewSet):
     csv_header = csv_columns(EntitySerializer)
 
     def get_queryset(self):
-        return entity_list()
+        # Column values: EntitySerializer is the schema, entities_data the rows.
+        return entity_values(Entity.objects.all())
+
+    def represent(self, rows: list) -> list:
+        return entities_data(rows)
+
+    def represent_one(self, row: dict) -> dict:
+        return entities_data([row])[0]
 
     def filter_queryset(self, queryset):
         # A duplicate merged into another entity stays reachable by id, off the list.

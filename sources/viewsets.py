@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from kb.api.pagination import orderings
 from kb.api.renderers import csv_columns
+from kb.api.rows import source_values, sources_data
 from kb.api.viewsets import ReadOnlyAPIViewSet
 from sources.filters import SourceFilter
 from sources.models import Publisher, Source
-from sources.selectors import source_list
 from sources.serializers import SourceSerializer
 
 
@@ -25,4 +25,11 @@ class SourceViewSet(ReadOnlyAPIViewSet):
     csv_header = csv_columns(SourceSerializer)
 
     def get_queryset(self):
-        return source_list()
+        # Column values: SourceSerializer is the schema, sources_data the rows.
+        return source_values(Source.objects.all())
+
+    def represent(self, rows: list) -> list:
+        return sources_data(rows)
+
+    def represent_one(self, row: dict) -> dict:
+        return sources_data([row])[0]
