@@ -172,3 +172,25 @@ def test_check_deploy_is_clean_with_the_documented_production_variables():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_server_error_is_logged_with_its_traceback_with_debug_off(tmp_path, static_root):
+    # The database cannot be opened, so the request fails: the operator must see why in the
+    # server's error log (stderr), not only a 500 in the access log.
+    request = (
+        "import django; django.setup(); from django.test import Client; "
+        "print(Client(raise_request_exception=False).get('/api/v1/claims/').status_code)"
+    )
+    # The error page names its style sheet by its hashed name: collected as `make serve` does.
+    collected = run(["manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+                    **PRODUCTION, STATIC_ROOT=str(static_root))  # fmt: skip
+    assert collected.returncode == 0, collected.stderr
+    result = run(
+        ["-c", request], DJANGO_SETTINGS_MODULE="kb.settings",
+        **{**PRODUCTION, "ALLOWED_HOSTS": "testserver"},
+        DATABASE_URL=f"sqlite:///{tmp_path}/missing/db.sqlite3", STATIC_ROOT=str(static_root),
+    )  # fmt: skip
+    assert result.stdout.strip() == "500", result.stderr
+    assert "Internal Server Error: /api/v1/claims/" in result.stderr
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "unable to open database file" in result.stderr
