@@ -50,6 +50,8 @@ NESTED_TOO_DEEPLY = "nested too deeply to be a kb-bundle/1 document"
 TOLERANCE_RANGE = "must be a number from 0 to below {high}, with at most 6 decimal places"
 AMOUNT_TOO_LARGE = "too large: amounts and their intervals stay below 10^22"
 UNKNOWN_CURRENCY = 'unknown currency "{code}"'
+# Values written as text whose columns the reader keeps, at most.
+PARSED_KEPT = 100_000
 # Amounts are stored with 28 digits, 6 of them decimals (claims.models.AMOUNT).
 AMOUNT_LIMIT = Decimal(10) ** 22
 
@@ -161,6 +163,9 @@ class _Reader:
     def __init__(self, bundle, progress: NoProgress):
         self.bundle, self.progress = bundle, progress
         self.problems: list[Problem] = []
+        # The columns of values written as text, by attribute code and text: bundles repeat
+        # them ("2023", "$1 million"), and each is parsed once.
+        self.parsed: dict[tuple[str, str], dict] = {}
 
     def problem(self, place: str, message: str) -> None:
         self.problems.append(Problem(place, message))
@@ -383,6 +388,8 @@ class _Reader:
                     row["_also_given"] = frozenset({"value_as_written"})
                 if value_type == ValueType.ENTITY:
                     return self._entity_value(item, "value", raw)
+                if (columns := self.parsed.get((attribute.code, raw))) is not None:
+                    return dict(columns)
                 value = values.parse_value(raw, value_type, unit=attribute.unit or None)
                 if _too_large(value):
                     item.fail("value", AMOUNT_TOO_LARGE)
@@ -409,6 +416,8 @@ class _Reader:
         if any(columns.get(name) is not None and columns[name] >= AMOUNT_LIMIT for name in amounts):
             item.fail("value", AMOUNT_TOO_LARGE)
             return {}
+        if isinstance(raw, str) and len(self.parsed) < PARSED_KEPT:
+            self.parsed[attribute.code, raw] = dict(columns)
         return columns
 
     def _entity_value(self, item: _Item, place: str, ref: str) -> dict:

@@ -432,15 +432,59 @@ _WORDS = {"description", "title"}
 def _quick(schema: dict):
     checks = []
     for keyword, wanted in schema.items():
-        if keyword in _WORDS:
+        if keyword in _WORDS or keyword in _OBJECT_KEYWORDS:
             continue
         check = _quick_keyword(keyword, wanted, schema)
         if check is None:
             return None
         checks.append(check)
+    if _OBJECT_KEYWORDS & set(schema):
+        check = _quick_object(schema)
+        if check is None:
+            return None
+        checks.append(check)
     if len(checks) == 1:
         return checks[0]
-    return lambda v: all(check(v) for check in checks)
+    checks = tuple(checks)
+
+    def all_of(v):
+        for check in checks:  # noqa: SIM110 (a loop: no generator per call)
+            if not check(v):
+                return False
+        return True
+
+    return all_of
+
+
+_OBJECT_KEYWORDS = {"properties", "required", "additionalProperties"}
+
+
+def _quick_object(schema: dict):
+    """properties, required and additionalProperties (False only) in one pass."""
+    if schema.get("additionalProperties", False) is not False:
+        return None
+    members = {name: _quick(sub) for name, sub in schema.get("properties", {}).items()}
+    if any(check is None for check in members.values()):
+        return None
+    required = tuple(schema.get("required", ()))
+    closed = "additionalProperties" in schema
+
+    def check_object(v):
+        if not isinstance(v, dict):
+            return True
+        for name in required:
+            if name not in v:
+                return False
+        for name, value in v.items():
+            check = members.get(name)
+            if check is None:
+                if closed:
+                    return False
+            elif not check(value):
+                return False
+        return True
+
+    return check_object
 
 
 def _quick_keyword(keyword: str, wanted, schema: dict):  # noqa: C901, PLR0911, PLR0912
@@ -448,8 +492,17 @@ def _quick_keyword(keyword: str, wanted, schema: dict):  # noqa: C901, PLR0911, 
         names = [wanted] if isinstance(wanted, str) else wanted
         if any(name not in _QUICK_TYPES for name in names):
             return None
-        tests = [_QUICK_TYPES[name] for name in names]
-        return lambda v: any(test(v) for test in tests)
+        if len(names) == 1:
+            return _QUICK_TYPES[names[0]]
+        tests = tuple(_QUICK_TYPES[name] for name in names)
+
+        def any_type(v):
+            for test in tests:  # noqa: SIM110 (a loop: no generator per call)
+                if test(v):
+                    return True
+            return False
+
+        return any_type
     if keyword == "enum":
         if not all(choice is None or isinstance(choice, str) for choice in wanted):
             return None
@@ -472,23 +525,6 @@ def _quick_keyword(keyword: str, wanted, schema: dict):  # noqa: C901, PLR0911, 
             not isinstance(v, _NUMBER_TYPES)
             or isinstance(v, bool)
             or (v >= wanted if low else v <= wanted)
-        )
-    if keyword == "properties":
-        members = {name: _quick(sub) for name, sub in wanted.items()}
-        if any(check is None for check in members.values()):
-            return None
-        return lambda v: (
-            not isinstance(v, dict)
-            or all(check(v[name]) for name, check in members.items() if name in v)
-        )
-    if keyword == "required":
-        return lambda v: not isinstance(v, dict) or all(name in v for name in wanted)
-    if keyword == "additionalProperties":
-        if wanted is not False:
-            return None
-        allowed = frozenset(schema.get("properties", {}))
-        return lambda v: (
-            not isinstance(v, dict) or all(isinstance(name, str) and name in allowed for name in v)
         )
     if keyword == "items":
         each = _quick(wanted)

@@ -144,7 +144,7 @@ def bundle_import(
     """
     progress = progress or NoProgress()
     report = ImportReport(dry_run=dry_run)
-    with transaction.atomic(), _no_query_log():
+    with _no_query_log(), transaction.atomic():
         _one_import_at_a_time(wait=wait, waiting=waiting)
         plan = bundle_read(bundle, progress)
         _Writer(plan, user=user, report=report, progress=progress).write()
@@ -347,16 +347,22 @@ class _Writer:
 
     def _sources(self) -> None:
         publishers = self.publishers
-        for row in self.plan.sources:
-            name = row["publisher"].strip()
-            if name and name not in publishers:
-                publishers[name] = Publisher.objects.filter(name=name).first()
-                if publishers[name] is None:
-                    publishers[name] = Publisher(name=name)
-                    publishers[name]._change_reason = CHANGE_REASON
-                    publishers[name]._history_user = self.user
-                    publishers[name].save()
-                    self.report.created["publishers"] += 1
+        # The publishers only named by sources: those stored, then the others created.
+        named = sorted({row["publisher"].strip() for row in self.plan.sources} - {""})
+        missing = [name for name in named if name not in publishers]
+        for start in range(0, len(missing), BATCH):
+            chunk = missing[start : start + BATCH]
+            publishers.update(Publisher.objects.in_bulk(chunk, field_name="name"))
+        new = [Publisher(name=name) for name in missing if name not in publishers]
+        for publisher in bulk_create_with_history(
+            new,
+            Publisher,
+            batch_size=BATCH,
+            default_user=self.user,
+            default_change_reason=CHANGE_REASON,
+        ):
+            publishers[publisher.name] = publisher
+        self.report.created["publishers"] += len(new)
         rows = [
             {
                 "key": row["key"],

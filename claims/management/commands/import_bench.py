@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import orjson
 from django.conf import settings
@@ -146,11 +147,18 @@ class Command(BaseCommand):
     def _peak_memory(self, path: Path) -> float | None:
         """The maximum resident set size, in MB, of a process that imports the bundle."""
         manage = Path(settings.BASE_DIR) / "manage.py"
+        # The child connects to this very database (a test's, too).
+        db = connection.settings_dict
+        credentials = quote(db["USER"] or "", safe="") + (
+            f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+        )
+        address = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+        env = {**os.environ, "DATABASE_URL": f"postgres://{credentials}@{address}/{db['NAME']}"}
         done = subprocess.run(
             [sys.executable, str(manage), "import_bench", "--memory-of", str(path)],
             capture_output=True,
             text=True,
-            env=os.environ.copy(),
+            env=env,
             check=False,
         )
         if done.returncode != 0:
