@@ -131,10 +131,18 @@ def _corroborations(groups: list[list]) -> list[Corroboration]:
     )
     links = {source_id: link.derived_from for source_id, link in chains.items()}
     named = {**chains, **named}
+    # The rule depends on the set of sources only: groups of the same sources (a position and
+    # the value its claims give, claims of one value on many pages' rows) share one result.
+    worked_out: dict[frozenset, Corroboration] = {}
     found = []
     for group in groups:
-        facts = [SourceFact(source.pk, source.derived_from_id, source.grade) for source in group]
-        found.append(_named(corroborate(facts, links), named))
+        facts = frozenset(
+            SourceFact(source.pk, source.derived_from_id, source.grade) for source in group
+        )
+        corroboration = worked_out.get(facts)
+        if corroboration is None:
+            corroboration = worked_out[facts] = _named(corroborate(facts, links), named)
+        found.append(corroboration)
     return found
 
 
