@@ -1,4 +1,9 @@
-"""The API's read-only representations of attributes, claims, contradictions and entity facts."""
+"""The API's read-only representations of attributes, claims, contradictions and entity facts.
+
+These classes declare the representation: the OpenAPI schema (drf-spectacular) and the CSV
+columns are read from them. The viewsets do not run them a row: claims.api_rows writes the
+same dicts from column values (tests/api/test_contract_equivalence.py holds both to the same
+bytes), so a field added here is added there too."""
 
 from __future__ import annotations
 

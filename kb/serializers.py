@@ -1,4 +1,6 @@
-"""The API's read-only representations of entities, and dates at their precision."""
+"""The API's read-only representations of entities, and dates at their precision. They declare
+the OpenAPI schema and the CSV columns; kb.api.rows writes the rows themselves (see
+claims/serializers.py)."""
 
 from __future__ import annotations
 

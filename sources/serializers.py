@@ -1,4 +1,5 @@
-"""The API's read-only representations of sources."""
+"""The API's read-only representations of sources. They declare the OpenAPI schema and the CSV
+columns; kb.api.rows writes the rows themselves (see claims/serializers.py)."""
 
 from __future__ import annotations
 
