@@ -4,7 +4,9 @@ the raw WSGI handler of `kb_bench --throughput` (claims/bench_wsgi.py) runs them
 
 from __future__ import annotations
 
-# The claim columns the API shows, joined as it joins them; {where} and {order} vary.
+# The claim columns the API shows, joined as it joins them, with every contradiction each claim
+# stands in; {where} and {order} vary. Its corroboration (worked out from the claims that give
+# the same value and their sources' derivations) is left out: no one query gives it.
 CLAIM_SELECT = """
 SELECT c.id, c.key, c.value_type, c.value_as_written, c.qualifier, c.amount, c.amount_max,
        c.currency, c.unit, c.date_value, c.date_precision, c.boolean_value, c.text_value,
@@ -19,7 +21,14 @@ SELECT c.id, c.key, c.value_type, c.value_as_written, c.qualifier, c.amount, c.a
        ARRAY(SELECT m.contradiction_id FROM claims_contradictionclaim m
              JOIN claims_contradiction k ON k.id = m.contradiction_id
              WHERE m.claim_id = c.id AND k.status = 'open' AND k.withdrawn_at IS NULL
-             ORDER BY m.contradiction_id) AS contradictions
+             ORDER BY m.contradiction_id) AS contradictions,
+       (SELECT COALESCE(json_agg(json_build_object(
+                   'id', k.id, 'status', k.status, 'outcome', NULLIF(k.outcome, ''),
+                   'withdrawn', k.withdrawn_at IS NOT NULL, 'position', m.position)
+                 ORDER BY m.contradiction_id), '[]'::json)
+          FROM claims_contradictionclaim m
+          JOIN claims_contradiction k ON k.id = m.contradiction_id
+         WHERE m.claim_id = c.id) AS all_contradictions
   {extra}
   FROM {tables}
   JOIN kb_entity e ON e.id = c.subject_id
