@@ -190,6 +190,56 @@ def contradiction_last_event(contradiction) -> str:
     return latest[1] if latest else ""
 
 
+# How long ago, in its largest whole unit ("3 minutes", "1 day"): what the queue shows beside
+# each contradiction's last event. Django's timesince says the same with a second unit, at ten
+# times the cost of this for a page of fifty rows (its translations).
+_UNITS = (
+    ("year", 365 * 86400),
+    ("month", 30 * 86400),
+    ("week", 7 * 86400),
+    ("day", 86400),
+    ("hour", 3600),
+    ("minute", 60),
+)
+
+
+def elapsed(since, now) -> str:
+    """The time from `since` to `now` in its largest whole unit; "0 minutes" for less than a
+    minute or a time to come."""
+    seconds = max(0, int((now - since).total_seconds()))
+    for unit, size in _UNITS:
+        count = seconds // size
+        if count:
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return "0 minutes"
+
+
+@dataclass(frozen=True)
+class Select:
+    """A form's choice field as plain options, for a page to write out: what the form's
+    widget would render, without a template per option."""
+
+    name: str
+    id: str
+    label: str
+    options: list  # (value, label, selected)
+
+
+def choice_selects(form, *, leave_out=()) -> list[Select]:
+    """The choice fields of `form` (a filter form), each with its options and the one chosen."""
+    selects = []
+    for bound in form:
+        if bound.name in leave_out:
+            continue
+        current = bound.value()
+        current = "" if current is None else str(current)
+        options = [
+            (str(value), label, str(value) == current) for value, label in bound.field.choices
+        ]
+        selects.append(Select(bound.html_name, bound.id_for_label, bound.label, options))
+    return selects
+
+
 # A claim on its own page.
 
 # The Admiralty scale's information credibility grades.

@@ -15,11 +15,12 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from claims import selectors, values
-from claims.display import claim_reading, contradiction_last_event
+from claims.display import choice_selects, claim_reading, contradiction_last_event, elapsed
 from claims.facts import entity_facts
 from claims.filters import QUEUE_STATUS_CHOICES, ContradictionQueueFilter, SourceIndexFilter
 from claims.forms import (
@@ -133,8 +134,10 @@ def queue(request):
     page = keyset_page(
         rows, request.GET, key="last_activity", kind=datetime.datetime, size=QUEUE_PER_PAGE
     )
+    now = timezone.now()
     for contradiction in page:
         contradiction.last_event = contradiction_last_event(contradiction)
+        contradiction.ago = elapsed(contradiction.last_activity, now)
     totals = selectors.contradiction_status_totals(
         filterset.without_status, filters=selectors.queue_filters_chosen(filterset)
     )
@@ -143,6 +146,7 @@ def queue(request):
         "claims/queue.html",
         {
             "filter": filterset,
+            "selects": choice_selects(filterset.form, leave_out=("status",)),
             "page": page,
             "status": filterset.chosen_status,
             "statuses": [(value, label, totals[value]) for value, label in QUEUE_STATUS_CHOICES],

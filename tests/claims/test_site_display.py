@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from claims.display import contradiction_last_event, highlight, marked
+from claims.display import contradiction_last_event, elapsed, highlight, marked
 from claims.values.display import format_grouped, format_interval
 
 
@@ -79,3 +79,22 @@ def _contradiction(**times):
 )
 def test_the_queue_names_what_happened_last(times, event):
     assert contradiction_last_event(_contradiction(**times)) == event
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (-5, "0 minutes"),
+        (59, "0 minutes"),
+        (60, "1 minute"),
+        (3 * 3600 + 59 * 60, "3 hours"),
+        (86400, "1 day"),
+        (13 * 86400, "1 week"),
+        (45 * 86400, "1 month"),
+        (800 * 86400, "2 years"),
+    ],
+)
+def test_the_queue_says_how_long_ago_in_its_largest_unit(seconds, text):
+    now = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
+
+    assert elapsed(now - datetime.timedelta(seconds=seconds), now) == text
