@@ -600,7 +600,9 @@ class _Writer:
         for row in rows:
             values = stored.get(row["key"])
             if values is None:
-                new.append({**row["fields"], "created_by_id": getattr(self.user, "pk", None)})
+                # The row's own fields, not a copy: a million claims hold one set each.
+                row["fields"]["created_by_id"] = getattr(self.user, "pk", None)
+                new.append(row["fields"])
                 continue
             keep = row["keep"]
             if any(
