@@ -323,7 +323,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "kb.api.access.SignedInRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": envrate("KB_API_ANON_RATE", "120/minute"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from rest_framework import permissions
-from rest_framework.throttling import BaseThrottle
+from rest_framework.throttling import BaseThrottle, UserRateThrottle
 
 # A message clients see; tests assert on it.
 NOT_SIGNED_IN = "The API is open to signed-in users and API tokens only: sign in or send a token."
@@ -30,3 +30,15 @@ def client_address(request) -> str | None:
     proxy from the server wrote into X-Forwarded-For. The API's throttles and the sign-in
     lockout (django-axes) both count by it, so neither can be reset with a made-up header."""
     return BaseThrottle().get_ident(request)
+
+
+class SignedInRateThrottle(UserRateThrottle):
+    """The budget of signed-in users and token holders (KB_API_USER_RATE). DRF's own counts an
+    anonymous client too, by address, on top of its anonymous budget (AnonRateThrottle), which
+    is already the smaller: a second count in the shared cache per request that refuses
+    nothing."""
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None  # counted by the anonymous budget alone
+        return super().get_cache_key(request, view)
