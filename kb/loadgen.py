@@ -142,22 +142,26 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{user}{password}@{host}{port}/{settings_dict['NAME']}"
 
 
+# Variables of this process that must not leak into a server's settings.
+NOT_PASSED_ON = (
+    "DATABASE_URL", "CACHE_URL", "DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)  # fmt: skip
+# Throttles raised so that a load is answered, not refused.
+UNTHROTTLED = {"KB_API_ANON_RATE": "1000000/second", "KB_API_USER_RATE": "1000000/second"}
+
+
 def production_environment(database: str, **variables: str) -> dict[str, str]:
-    """The environment of a production server on 127.0.0.1 (DEBUG off, a fresh secret key),
-    throttles raised so that the load is answered, not refused."""
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-    }
+    """The environment of a production server on plain HTTP at 127.0.0.1: DEBUG off, a fresh
+    secret, and cookies allowed without TLS (its clients speak plain HTTP), then `variables`."""
+    environment = {k: v for k, v in os.environ.items() if k not in NOT_PASSED_ON}
     environment.update(
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=database,
-        # An anonymous client counts against both throttles.
-        KB_API_ANON_RATE="1000000/second",
-        KB_API_USER_RATE="1000000/second",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
     )
     environment.update(variables)
     return environment
@@ -241,7 +245,7 @@ def compare_servers(
     cache is the database table it makes in production unless CACHE_URL says otherwise."""
     database = database_url(settings_dict)
     environment = production_environment(
-        database, CACHE_URL=os.environ.get("CACHE_URL", "db://kb_cache")
+        database, CACHE_URL=os.environ.get("CACHE_URL", "db://kb_cache"), **UNTHROTTLED
     )
     app_rates, raw_rates = [], []
     with (

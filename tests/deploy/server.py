@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-import secrets
 import signal
 import socket
 import subprocess
@@ -18,31 +17,15 @@ from urllib.parse import quote
 
 from django.db import connection
 
+from kb.loadgen import production_environment  # noqa: F401 (the tests' servers, as the load's)
+
 ROOT = Path(__file__).resolve().parents[2]
 # The ports a test server may take; KB_TEST_PORTS=FIRST-LAST picks another range (say, one given to
 # this checkout on a shared machine).
 _FIRST, _LAST = os.environ.get("KB_TEST_PORTS", "8200-8249").split("-")
 PORTS = range(int(_FIRST), int(_LAST) + 1)
-# Variables of the test run that must not leak into the server's settings.
-NOT_PASSED_ON = ("DATABASE_URL", "CACHE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
 STARTUP_SECONDS = 120
 PORT_ATTEMPTS = 5
-
-
-def production_environment(database_url: str, **variables: str) -> dict[str, str]:
-    """The environment of a production server on plain HTTP at 127.0.0.1: DEBUG off, a fresh
-    secret, and cookies allowed without TLS (the tests' client speaks plain HTTP)."""
-    environment = {k: v for k, v in os.environ.items() if k not in NOT_PASSED_ON}
-    environment.update(
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=database_url,
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-    )
-    environment.update(variables)
-    return environment
 
 
 def database_url(tmp_path: Path) -> str:

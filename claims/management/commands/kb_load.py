@@ -77,7 +77,9 @@ class Command(BaseCommand):
             database = f"sqlite:///{connection.settings_dict['NAME']}"
         else:
             database = loadgen.database_url(connection.settings_dict)
-        environment = loadgen.production_environment(database, CACHE_URL="db://kb_cache")
+        environment = loadgen.production_environment(
+            database, CACHE_URL="db://kb_cache", **loadgen.UNTHROTTLED
+        )
         with tempfile.TemporaryDirectory(prefix="kb-static-") as static_root:
             prepared = loadgen.prepared(environment, static_root)
             with loadgen.gunicorn("kb.wsgi", prepared, probe=paths[0]) as url:
