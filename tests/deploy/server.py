@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 from django.db import connection
 
-from kb.loadgen import production_environment  # noqa: F401 (the tests' servers, as the load's)
+# The tests' servers run in the environment the load's do (DEBUG off, plain HTTP on 127.0.0.1).
+from kb.loadgen import NOT_PASSED_ON, production_environment  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 # The ports a test server may take; KB_TEST_PORTS=FIRST-LAST picks another range (say, one given to
