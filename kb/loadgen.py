@@ -122,15 +122,17 @@ def drive(base_url: str, paths: list[str], *, clients: int, requests: int, timeo
     return Load(requests, time.perf_counter() - started, latencies, statuses, failures)
 
 
-def free_port() -> int:
-    for port in random.sample(PORTS, len(PORTS)):
+def free_port(ports: range = PORTS) -> int:
+    """A port of `ports` free on 127.0.0.1, tried in random order: another run on this machine
+    is less likely to pick the same one."""
+    for port in random.sample(ports, len(ports)):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise LoadError(f"no free port on 127.0.0.1 between {PORTS.start} and {PORTS.stop - 1}")
+    raise LoadError(f"no free port on 127.0.0.1 between {ports.start} and {ports.stop - 1}")
 
 
 def database_url(settings_dict: dict) -> str:

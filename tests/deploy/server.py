@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 from django.db import connection
 
 # The tests' servers run in the environment the load's do (DEBUG off, plain HTTP on 127.0.0.1).
+from kb import loadgen
 from kb.loadgen import NOT_PASSED_ON, production_environment  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,11 +31,7 @@ def database_url(tmp_path: Path) -> str:
     """A database the server and the test both see: on PostgreSQL the test database itself (the
     test must be transactional), on SQLite a file of the test's own, migrated by `make serve`."""
     if connection.vendor == "postgresql":
-        db = connection.settings_dict
-        password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-        host = db["HOST"] or "127.0.0.1"
-        port = f":{db['PORT']}" if db["PORT"] else ""
-        return f"postgres://{quote(db['USER'], safe='')}{password}@{host}{port}/{db['NAME']}"
+        return loadgen.database_url(connection.settings_dict)
     return f"sqlite:///{tmp_path / 'db.sqlite3'}"
 
 
@@ -56,15 +50,7 @@ def manage(environment: dict[str, str], *arguments: str, **variables: str) -> st
 
 
 def free_port() -> int:
-    # In random order: another test run on this machine is less likely to pick the same one.
-    for port in random.sample(PORTS, len(PORTS)):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port on 127.0.0.1 between {PORTS.start} and {PORTS.stop - 1}")
+    return loadgen.free_port(PORTS)
 
 
 @contextlib.contextmanager
