@@ -260,8 +260,8 @@ CLAIMS_PER_FACT = 20
 
 
 def _page_fact_claims(facts, params) -> str:
-    """Set `shown` (the claims of each fact this page shows, in id order), `more_query` and
-    `start_query` (the links on, and back to the first ones) on each fact: the first
+    """Set `shown` (the claims of each fact this page shows, in id order), `more_query` (the
+    link on) and `claims_before` (how many earlier ones it leaves out) on each fact: the first
     CLAIMS_PER_FACT claims of each, or for the attribute named by `claims_of` those after the
     claim id `after`. The facts and their best values count every claim; the page shows a
     bounded number. An error text when the link was not one the page gave out."""
@@ -280,7 +280,6 @@ def _page_fact_claims(facts, params) -> str:
         fact.more_query = None
         if len(rest) > CLAIMS_PER_FACT:
             fact.more_query = urlencode({"claims_of": code, "after": fact.shown[-1].pk})
-        fact.start_query = "" if start else None
         fact.claims_before = len(fact.claims) - len(rest)
     return error
 

@@ -15,8 +15,13 @@ from django.utils import timezone
 
 from claims.corroboration import Corroboration
 from claims.display import value_display
-from claims.models import Claim, Contradiction, ContradictionClaim, ContradictionStatus
-from claims.models import last_activity as models_last_activity
+from claims.models import (
+    Claim,
+    Contradiction,
+    ContradictionClaim,
+    ContradictionStatus,
+    last_activity,
+)
 from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds
 from claims.selectors.corroboration import attach_corroboration
 from kb.memo import counted
@@ -243,12 +248,6 @@ QUEUE_STATUSES = {
 # What the queue's filters read: the contradictions, their subjects' kinds, their claims'
 # sources' kinds.
 _QUEUE_COUNTED = (Contradiction, Entity, Claim, Source)
-
-
-def last_activity():
-    """The latest of a contradiction's detected, resolved, reopened and withdrawn times: the
-    model's expression (claims.models.last_activity), which the queue's indexes hold."""
-    return models_last_activity()
 
 
 def contradictions_for_queue():
