@@ -77,6 +77,14 @@ def corroborate(
     give a value. `links` maps the sources further up their derivation chains to the source
     each derives from; a chain ends where neither `sources` nor `links` go on."""
     facts = {fact.id: fact for fact in sources}
+    if len(facts) == 1:
+        # One source is one family, its own origin (most values on a page have one source).
+        (fact,) = facts.values()
+        return Corroboration(
+            independent=1,
+            best_grade=fact.grade,
+            origins=(Origin(source=fact.id, grade=fact.grade, repeats=fact.derived_from),),
+        )
     chain_links = {**(links or {}), **{fact.id: fact.derived_from for fact in facts.values()}}
     families: dict[int, list[tuple[int, int, int]]] = {}
     for fact in facts.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -180,6 +181,8 @@ def stored(date: datetime.date | None, precision: str) -> PartialDate | None:
     return None if date is None else PartialDate(date, precision)
 
 
+# The API writes a date of every claim and source a page shows, and pages repeat dates.
+@functools.lru_cache(maxsize=65_536)
 def iso_at_precision(date: datetime.date | None, precision: str) -> str | None:
     """ "2024", "2024-11" or "2024-11-05": a stored date as precise as it is known, or None."""
     value = stored(date, precision)

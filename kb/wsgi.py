@@ -14,3 +14,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kb.settings")
 
 application = get_wsgi_application()
+
+from kb.runtime import freeze_loaded_objects  # noqa: E402 - needs the settings configured
+
+freeze_loaded_objects()

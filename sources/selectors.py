@@ -10,7 +10,7 @@ from typing import TypeVar
 from django.db import connection
 from django.db.models import Count, F
 
-from sources.models import Publisher, Source
+from sources.models import Publisher, Source, grade_in_force
 
 K = TypeVar("K", bound=Hashable)
 
@@ -68,6 +68,8 @@ class SourceLink:
     key: str
     title: str
     derived_from: int | None
+    # Its reliability grade in force (sources.models.grade_in_force), where the read gave it.
+    grade: str = ""
 
 
 def derivation_chain(links: Mapping[K, K | None], start: K) -> list[K]:
@@ -94,24 +96,29 @@ def derivation_cycle(links: Mapping[K, K | None], start: K) -> list[K] | None:
 
 def source_chains(source_ids: Iterable[int]) -> dict[int, SourceLink]:
     """The given sources and every source they derive from, directly or through a chain of
-    any length: {id: SourceLink}. One query (a recursive CTE; UNION stops at a repeat, so a
-    cycle cannot make it loop)."""
+    any length, each with its grade in force: {id: SourceLink}. One query (a recursive CTE;
+    UNION stops at a repeat, so a cycle cannot make it loop)."""
     ids = sorted({int(source_id) for source_id in source_ids})
     if not ids:
         return {}
-    table = connection.ops.quote_name(Source._meta.db_table)
+    quote = connection.ops.quote_name
+    table, publishers = quote(Source._meta.db_table), quote(Publisher._meta.db_table)
     seeds = ", ".join(["%s"] * len(ids))
     sql = (
         f"WITH RECURSIVE chain(id) AS ("
         f"SELECT id FROM {table} WHERE id IN ({seeds}) "
         f"UNION SELECT up.derived_from_id FROM {table} up INNER JOIN chain ON up.id = chain.id "
         f"WHERE up.derived_from_id IS NOT NULL) "
-        f"SELECT s.id, s.key, s.title, s.derived_from_id FROM {table} s "
+        f"SELECT s.id, s.key, s.title, s.derived_from_id, s.reliability, p.default_reliability "
+        f"FROM {table} s LEFT JOIN {publishers} p ON p.id = s.publisher_id "
         f"WHERE s.id IN (SELECT id FROM chain)"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
-        return {row[0]: SourceLink(*row) for row in cursor.fetchall()}
+        return {
+            row[0]: SourceLink(*row[:4], grade=grade_in_force(row[4], row[5]))
+            for row in cursor.fetchall()
+        }
 
 
 def source_derivation_cycle(source: Source) -> list[SourceLink] | None:

@@ -3,27 +3,22 @@ chains of the sources behind a position or a value, and the claims giving the sa
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import NamedTuple
-
 from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
-from claims.corroboration import Corroboration, SourceFact, corroborate
+from claims.corroboration import Corroboration, Origin, SourceFact, corroborate
 from claims.models import Claim
-from sources.models import grade_in_force
 from sources.selectors import SourceLink, source_chains
 
 # What the claims giving the same value are read with: the value's columns, named as on a
-# claim (for claims.facts.value_identity), and what names and grades their sources. Rows, not
-# model instances: a page's claims may have hundreds of others with their subjects and
-# attributes, and three instances a row cost more than the query.
+# claim (for claims.facts.value_identity), and the source. Rows, not model instances, and no
+# join: a page's claims may have thousands of others, and their sources are read once each
+# with their derivation chains (source_chains).
 _SAME_VALUE_COLUMNS = (
     "id", "subject_id", "attribute_id", "value_type", "qualifier", "amount", "amount_max",
     "currency", "unit", "date_value", "date_precision", "entity_value_id", "boolean_value",
-    "text_value", "source_id", "source__key", "source__title", "source__reliability",
-    "source__derived_from_id", "source__publisher__default_reliability",
+    "text_value", "source_id",
 )  # fmt: skip
 
 
@@ -31,21 +26,19 @@ _SAME_VALUE_COLUMNS = (
 _NONE = Corroboration(independent=0, best_grade=None, origins=())
 
 
-class _Source(NamedTuple):
-    """A source as corroboration reads it: what a sources.Source gives too."""
-
-    pk: int
-    key: str
-    title: str
-    derived_from_id: int | None
-    grade: str
-
-
 def position_corroboration(claims) -> Corroboration:
     """The independent sources behind a group of claims (a position's), each origin named with
     its copies. The claims come with their source and its publisher loaded (as the positions'
     selectors give them); at most one query, none when no source derives from another."""
-    return _corroborations([[claim.source for claim in claims]])[0]
+    sources = {claim.source.pk: claim.source for claim in claims}
+    named = {
+        pk: SourceLink(pk, source.key, source.title, source.derived_from_id, source.grade)
+        for pk, source in sources.items()
+    }
+    chains = source_chains(
+        link.derived_from for link in named.values() if link.derived_from is not None
+    )
+    return _corroborations([list(named)], {**chains, **named})[0]
 
 
 def claim_corroboration(claim: Claim) -> Corroboration:
@@ -60,14 +53,14 @@ def attach_corroboration(*, claims=(), positions=()) -> None:
     """Set `corroboration` on each claim (the independent sources giving its value, as
     claim_corroboration) and on each position (the independent sources behind its claims, as
     position_corroboration). At most two queries whatever their number: the claims of their
-    subjects and attributes, and the derivation chains of every source involved."""
+    subjects and attributes, and every source involved with its derivation chain."""
     claims, positions = list(claims), list(positions)
     value_of, sources_of = _same_value_sources(claims)
     # Claims giving the same value share one corroboration, worked out once.
     values = [value for value in dict.fromkeys(value_of.values()) if value in sources_of]
     groups = [sources_of[value] for value in values]
-    groups += [[claim.source for claim in position.claims] for position in positions]
-    found = _corroborations(groups)
+    groups += [[claim.source_id for claim in position.claims] for position in positions]
+    found = _corroborations(groups, source_chains({pk for group in groups for pk in group}))
     by_value = dict(zip(values, found, strict=False))
     for claim in claims:
         claim.corroboration = by_value.get(value_of[claim.pk], _NONE)
@@ -76,9 +69,9 @@ def attach_corroboration(*, claims=(), positions=()) -> None:
 
 
 def _same_value_sources(claims: list[Claim]) -> tuple[dict[int, tuple], dict[tuple, list]]:
-    """({claim id: its value}, {value: the sources of the claims giving it}), a value being
-    (subject id, attribute id, claims.facts.value_identity): one query over the claims of the
-    subjects and attributes of `claims` (as rows), none for no claims."""
+    """({claim id: its value}, {value: the ids of the sources of the claims giving it}), a
+    value being (subject id, attribute id, claims.facts.value_identity): one query over the
+    claims of the subjects and attributes of `claims` (as rows), none for no claims."""
     # claims.facts reads through claims.selectors: imported here, once both are loaded.
     from claims.facts import value_identity
 
@@ -93,17 +86,11 @@ def _same_value_sources(claims: list[Claim]) -> tuple[dict[int, tuple], dict[tup
     sources: dict[tuple, dict] = {}
     for row in rows:
         value = (row.subject_id, row.attribute_id, value_identity(row))
-        sources.setdefault(value, {})[row.source_id] = _Source(
-            row.source_id,
-            row.source__key,
-            row.source__title,
-            row.source__derived_from_id,
-            grade_in_force(row.source__reliability, row.source__publisher__default_reliability),
-        )
+        sources.setdefault(value, {})[row.source_id] = None
     value_of = {
         claim.pk: (claim.subject_id, claim.attribute_id, value_identity(claim)) for claim in claims
     }
-    return value_of, {value: list(found.values()) for value, found in sources.items()}
+    return value_of, {value: list(found) for value, found in sources.items()}
 
 
 def _subject_and_attribute_in(pairs: list[tuple[int, int]]) -> RawSQL:
@@ -117,42 +104,32 @@ def _subject_and_attribute_in(pairs: list[tuple[int, int]]) -> RawSQL:
     return RawSQL(sql, [number for pair in pairs for number in pair], output_field=BooleanField())
 
 
-def _corroborations(groups: list[list]) -> list[Corroboration]:
-    """Each group of sources' (sources.Source or _Source) corroboration, every source in it
-    named by a SourceLink: one query for the derivation chains, none when no source of the
-    groups derives from another."""
-    named = {
-        source.pk: SourceLink(source.pk, source.key, source.title, source.derived_from_id)
-        for group in groups
-        for source in group
-    }
-    chains = source_chains(
-        link.derived_from for link in named.values() if link.derived_from is not None
-    )
-    links = {source_id: link.derived_from for source_id, link in chains.items()}
-    named = {**chains, **named}
+def _corroborations(groups: list[list[int]], named: dict[int, SourceLink]) -> list[Corroboration]:
+    """Each group of sources' (their ids) corroboration, by the rule, every source in it named:
+    `named` holds every source of the groups and of their derivation chains (source_chains)."""
+    links = {source_id: link.derived_from for source_id, link in named.items()}
     # The rule depends on the set of sources only: groups of the same sources (a position and
     # the value its claims give, claims of one value on many pages' rows) share one result.
     worked_out: dict[frozenset, Corroboration] = {}
     found = []
     for group in groups:
-        facts = frozenset(
-            SourceFact(source.pk, source.derived_from_id, source.grade) for source in group
-        )
-        corroboration = worked_out.get(facts)
+        ids = frozenset(group)
+        corroboration = worked_out.get(ids)
         if corroboration is None:
-            corroboration = worked_out[facts] = _named(corroborate(facts, links), named)
+            facts = [SourceFact(pk, named[pk].derived_from, named[pk].grade) for pk in ids]
+            corroboration = worked_out[ids] = _named(corroborate(facts, links), named)
         found.append(corroboration)
     return found
 
 
 def _named(corroboration: Corroboration, named: dict[int, SourceLink]) -> Corroboration:
-    return replace(
-        corroboration,
+    return Corroboration(
+        independent=corroboration.independent,
+        best_grade=corroboration.best_grade,
         origins=tuple(
-            replace(
-                origin,
+            Origin(
                 source=named[origin.source],
+                grade=origin.grade,
                 copies=tuple(named[source_id] for source_id in origin.copies),
                 repeats=named.get(origin.repeats),
             )

@@ -21,6 +21,7 @@ from claims.bundles import bundle_import
 from claims.management.commands.synthetic_bundle import synthetic_bundle
 from claims.models import Claim
 from kb import loadgen
+from kb.runtime import freeze_loaded_objects
 from kb.services import account_create
 
 CLAIM_PREFIX = "syn-claim-"
@@ -159,6 +160,9 @@ class Command(BaseCommand):
         client, editor = Client(), Client()
         editor.force_login(self.editor())
         found = bench.sample(repeat)
+        # As a production worker starts (kb/wsgi.py): what is loaded stays out of the garbage
+        # collector's passes.
+        freeze_loaded_objects()
         self.stdout.write(
             f"\n{found.total:,} claims on PostgreSQL; {repeat} interleaved pairs per request "
             "(2 more to warm up), each pair on rows of its own\n"
