@@ -91,7 +91,7 @@ def test_rare_and_common_words_find_the_same_claims(api, small, monkeypatch, rar
 
 @pytest.mark.postgres_only
 def test_a_claims_search_costs_one_query_more(api, small, django_assert_max_num_queries):
-    # The data version, which words are rare, then the page, and the claims giving the same
-    # values as the page's (for their corroboration; the sources here derive from none).
-    with django_assert_max_num_queries(4):
+    # The data version, which words are rare, then the page, the claims giving the same
+    # values as the page's and their sources (for their corroboration).
+    with django_assert_max_num_queries(5):
         assert api.get(CLAIMS, {"q": "navy sailors", "page_size": 100}).status_code == 200
