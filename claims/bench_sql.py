@@ -5,8 +5,10 @@ the raw WSGI handler of `kb_bench --throughput` (claims/bench_wsgi.py) runs them
 from __future__ import annotations
 
 # The claim columns the API shows, joined as it joins them, with every contradiction each claim
-# stands in; {where} and {order} vary. Its corroboration (worked out from the claims that give
-# the same value and their sources' derivations) is left out: no one query gives it.
+# stands in and the sources its corroboration names: those of the claims of its subject and
+# attribute giving the same value (claims.facts.value_identity), each with its grade and the
+# source it repeats; {where} and {order} vary. Which of them are copies of which (the families
+# of claims/corroboration.py) is worked out from these rows, as the API works it out.
 CLAIM_SELECT = """
 SELECT c.id, c.key, c.value_type, c.value_as_written, c.qualifier, c.amount, c.amount_max,
        c.currency, c.unit, c.date_value, c.date_precision, c.boolean_value, c.text_value,
@@ -28,7 +30,27 @@ SELECT c.id, c.key, c.value_type, c.value_as_written, c.qualifier, c.amount, c.a
                  ORDER BY m.contradiction_id), '[]'::json)
           FROM claims_contradictionclaim m
           JOIN claims_contradiction k ON k.id = m.contradiction_id
-         WHERE m.claim_id = c.id) AS all_contradictions
+         WHERE m.claim_id = c.id) AS all_contradictions,
+       (SELECT COALESCE(json_agg(json_build_object(
+                   'id', s2.id, 'key', s2.key, 'title', s2.title,
+                   'grade', COALESCE(NULLIF(s2.reliability, ''), NULLIF(p2.default_reliability, ''), 'F'),
+                   'repeats', CASE WHEN d2.id IS NULL THEN NULL
+                              ELSE json_build_object('id', d2.id, 'key', d2.key, 'title', d2.title) END)
+                 ORDER BY s2.id), '[]'::json)
+          FROM (SELECT DISTINCT c2.source_id FROM claims_claim c2
+                 WHERE c2.subject_id = c.subject_id AND c2.attribute_id = c.attribute_id
+                   AND c2.value_type = c.value_type AND c2.qualifier = c.qualifier
+                   AND c2.amount IS NOT DISTINCT FROM c.amount
+                   AND c2.amount_max IS NOT DISTINCT FROM c.amount_max
+                   AND c2.currency = c.currency AND c2.unit = c.unit
+                   AND c2.date_value IS NOT DISTINCT FROM c.date_value
+                   AND c2.date_precision = c.date_precision
+                   AND c2.entity_value_id IS NOT DISTINCT FROM c.entity_value_id
+                   AND c2.boolean_value IS NOT DISTINCT FROM c.boolean_value
+                   AND c2.text_value = c.text_value) same
+          JOIN sources_source s2 ON s2.id = same.source_id
+          LEFT JOIN sources_publisher p2 ON p2.id = s2.publisher_id
+          LEFT JOIN sources_source d2 ON d2.id = s2.derived_from_id) AS corroboration
   {extra}
   FROM {tables}
   JOIN kb_entity e ON e.id = c.subject_id
