@@ -1,8 +1,8 @@
 """Creating many rows of one model at once on PostgreSQL, with their history: the rows are
-COPYed into a temporary table, then one INSERT ... SELECT writes them into the model's table
-and, in the same statement, their "created" rows into its django-simple-history table, with
-the user, time and change reason bulk_create_with_history would record. No model instance
-is built per row, and memory stays bounded by CHUNK rows of text.
+COPYed straight into the model's table, with ids taken from its sequence, and the same lines,
+with the user, time and change reason bulk_create_with_history would record, into its
+django-simple-history table. No model instance is built per row, no row is written twice, and
+memory stays bounded by CHUNK rows of text.
 
 Used by the import (claims.bundles.writing) and detection where it applies (copy_applies);
 elsewhere they create model instances with bulk_create_with_history as before."""
@@ -36,6 +36,9 @@ def history_user_id(model, user) -> int | None:
     return getattr(user, "pk", None)
 
 
+_MISSING = object()
+
+
 def rows_create(
     model,
     rows: Iterable[dict],
@@ -52,38 +55,37 @@ def rows_create(
     quote = connection.ops.quote_name
     pk = meta.pk
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    stamped = {
-        f.attname
-        for f in fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    }
-    defaults = {f.attname: f.get_default() for f in fields}
-    attnames = [f.attname for f in fields]
-    columns = ", ".join(quote(c) for c in [pk.column, *(f.column for f in fields)])
-    table = quote(meta.db_table)
-    temporary = quote(f"kb_copy_{meta.db_table}")
     stamp = _text(now)
-    if history is None:
-        insert = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {temporary}"
-        parameters = []
-    else:
+    # Each column's attname and the text a row that leaves it out writes.
+    absent = [
+        (
+            f.attname,
+            stamp
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+            else _text(f.get_default()),
+        )
+        for f in fields
+    ]
+    names = [pk.column, *(f.column for f in fields)]
+    columns = ", ".join(quote(c) for c in names)
+    table = quote(meta.db_table)
+    recorded = None
+    if history is not None:
         user, reason = history
         recorded = model.history.model
-        tracked = ", ".join(quote(f.column) for f in recorded.tracked_fields)
-        insert = (
-            f"WITH new AS (INSERT INTO {table} ({columns}) SELECT {columns} FROM {temporary} "
-            f"RETURNING *) "
-            f"INSERT INTO {quote(recorded._meta.db_table)} ({tracked}, history_date, "
-            f"history_user_id, history_change_reason, history_type) "
-            f"SELECT {tracked}, %s, %s, %s, '+' FROM new"
+        tracked = [f.column for f in recorded.tracked_fields]
+        # The history line: the row's own values in the history's column order, then who,
+        # when and why ('+': created).
+        order = [names.index(column) for column in tracked]
+        same_order = order == list(range(len(names)))
+        suffix = "\t".join([stamp, _text(history_user_id(model, user)), _text(reason), "+"])
+        history_copy = (
+            f"COPY {quote(recorded._meta.db_table)} "
+            f"({', '.join(quote(c) for c in tracked)}, history_date, history_user_id, "
+            f"history_change_reason, history_type) FROM STDIN"
         )
-        parameters = [now, history_user_id(model, user), reason]
     ids: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {temporary}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {temporary} AS SELECT {columns} FROM {table} WITH NO DATA"
-        )
         cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, pk.column])
         sequence = cursor.fetchone()[0]
         chunk: list[dict] = []
@@ -93,22 +95,36 @@ def rows_create(
                 return
             cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(chunk)])
             new_ids = [row[0] for row in cursor.fetchall()]
-            buffer = io.StringIO()
+            lines = []
+            append = lines.append
+            text = _text
+            missing = _MISSING
             for new_id, row in zip(new_ids, chunk, strict=True):
+                get = row.get
                 values = [str(new_id)]
-                for name in attnames:
-                    if name in row:
-                        values.append(_text(row[name]))
-                    elif name in stamped:
-                        values.append(stamp)
+                add = values.append
+                for name, default in absent:
+                    value = get(name, missing)
+                    if value is missing:
+                        add(default)
+                    elif value is None:
+                        add("\\N")
+                    elif value.__class__ is str and not (
+                        "\\" in value or "\t" in value or "\n" in value or "\r" in value
+                    ):
+                        add(value)
                     else:
-                        values.append(_text(defaults[name]))
-                buffer.write("\t".join(values))
-                buffer.write("\n")
-            buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {temporary} ({columns}) FROM STDIN", buffer)
-            cursor.execute(insert, parameters)
-            cursor.execute(f"TRUNCATE {temporary}")
+                        add(text(value))
+                append(values)
+            _copy(cursor, f"COPY {table} ({columns}) FROM STDIN", ["\t".join(v) for v in lines])
+            if recorded is not None:
+                if same_order:
+                    history_lines = ["\t".join(v) + "\t" + suffix for v in lines]
+                else:
+                    history_lines = [
+                        "\t".join([v[i] for i in order]) + "\t" + suffix for v in lines
+                    ]
+                _copy(cursor, history_copy, history_lines)
             ids.extend(new_ids)
             chunk.clear()
 
@@ -117,8 +133,15 @@ def rows_create(
             if len(chunk) >= CHUNK:
                 flush()
         flush()
-        cursor.execute(f"DROP TABLE {temporary}")
     return ids
+
+
+def _copy(cursor, statement: str, lines: list[str]) -> None:
+    """COPY the lines (tab-separated text format) with `statement`; the database's errors
+    raised as Django's (an IntegrityError for a row a constraint refuses)."""
+    buffer = io.StringIO("\n".join(lines) + "\n")
+    with connection.wrap_database_errors:
+        cursor.cursor.copy_expert(statement, buffer)
 
 
 def _text(value) -> str:

@@ -129,9 +129,10 @@ def _duplicated_members(bundle, duplicated: list[tuple[dict, list[str]]]) -> lis
 
 
 class NoProgress:
-    """The progress reporter's interface: told the total of a step, then each advance."""
+    """The progress reporter's interface: told the total of a step (None when it is not known
+    beforehand: the claims of a bundle read as it streams), then each advance."""
 
-    def start(self, total: int, desc: str) -> None:
+    def start(self, total: int | None, desc: str) -> None:
         pass
 
     def advance(self, count: int) -> None:
@@ -156,23 +157,47 @@ class Plan:
 def bundle_read(bundle, progress: NoProgress) -> Plan:
     """The bundle read into the rows to write; raises BundleInvalid listing every problem of
     structure and of meaning with its place. Reads the database, writes nothing."""
-    return _Reader(bundle, progress).read()
+    reader = _Reader(bundle, progress)
+    plan = reader.read_head()
+    for rows in reader.read_claims():
+        plan.claims += rows
+    reader.read_tail(plan)
+    return plan
+
+
+# Claims read at a time by read_claims: what the import holds of them at once.
+CLAIMS_CHUNK = 20_000
 
 
 class _Reader:
-    def __init__(self, bundle, progress: NoProgress):
+    """Reads a bundle in three steps: read_head (the sections before the claims, and what
+    resolves references), read_claims (the claims, chunk by chunk) and read_tail (the flags;
+    raises BundleInvalid listing every problem found in all three). `claims`, when given,
+    are the claims' items (an iterable read once) in place of the bundle's own."""
+
+    def __init__(self, bundle, progress: NoProgress, claims=None, *, unstorable_checked=False):
         self.bundle, self.progress = bundle, progress
+        self.claim_items, self.unstorable_checked = claims, unstorable_checked
         self.problems: list[Problem] = []
         # The columns of values written as text, by attribute code and text: bundles repeat
         # them ("2023", "$1 million"), and each is parsed once.
         self.parsed: dict[tuple[str, str], dict] = {}
+        # What is kept of the claims across chunks: the index of each key's first claim (to
+        # report one given twice), the subject and attribute each key's claim names (for
+        # the flags), as an index into `targets`, and the duplicates found.
+        self.claim_first: dict[str, int] = {}
+        self.claim_target: dict[str, int] = {}
+        self.target_ids: dict[tuple, int] = {}
+        self.targets: list[tuple] = []
+        self.duplicate_claims: list[Problem] = []
 
     def problem(self, place: str, message: str) -> None:
         self.problems.append(Problem(place, message))
 
-    def read(self) -> Plan:
-        # Text no database can keep is refused before anything is looked up with it.
-        if unstorable := unstorable_strings(self.bundle):
+    def read_head(self) -> Plan:
+        """The sections before the claims, read and checked; raises BundleInvalid at once
+        for text no database can keep, before anything is looked up with it."""
+        if not self.unstorable_checked and (unstorable := unstorable_strings(self.bundle)):
             raise BundleInvalid(unstorable)
         checked = bundle_check(self.bundle)
         self.problems += checked.problems
@@ -181,6 +206,8 @@ class _Reader:
         self.sections = {
             name: [] if name in checked.broken else self.bundle.get(name, []) for name in SECTIONS
         }
+        if self.claim_items is None:
+            self.claim_items = self.sections["claims"]
         plan = Plan()
         plan.publishers = self._each("publishers", self._publisher)
         plan.sources = self._each("sources", self._source)
@@ -193,16 +220,60 @@ class _Reader:
 
         self.refs = _References(plan)
         self._check_derived_from(plan)
-        plan.claims = self._each("claims", self._claim)
-        self._check_unique(plan.claims, "key")
-        self.claim_targets = {
-            row["key"]: (row.get("subject"), row.get("attribute")) for row in plan.claims
-        }
+        return plan
+
+    def read_claims(self):
+        """The claims' rows, CLAIMS_CHUNK at a time (every problem recorded, as for the other
+        sections; the rows of a claim with problems are still given)."""
+        items = self.claim_items
+        total = len(items) if isinstance(items, list) else None
+        self.progress.start(total, "reading claims")
+        rows, done, seen = [], 0, 0
+        for index, item in enumerate(items):
+            seen = index + 1
+            row = self._one("claims", index, item, self._claim)
+            if row is None:
+                continue
+            self._claim_seen(index, row)
+            rows.append(row)
+            if len(rows) >= CLAIMS_CHUNK:
+                self.progress.advance(index + 1 - done)
+                done = index + 1
+                yield rows
+                rows = []
+        self.progress.advance(seen - done)
+        if rows:
+            yield rows
+        self.progress.close()
+        self.problems += self.duplicate_claims
+        self.duplicate_claims = []
+
+    def _claim_seen(self, index: int, row: dict) -> None:
+        key = row["key"]
+        if key in self.claim_first:
+            first = f"claims[{self.claim_first[key]}]"
+            self.duplicate_claims.append(
+                Problem(f"{row['_place']}.key", DUPLICATE_KEY.format(key=key, first=first))
+            )
+        elif key:
+            self.claim_first[key] = index
+        target = (row.get("subject"), row.get("attribute"))
+        target_id = self.target_ids.get(target)
+        if target_id is None:
+            target_id = self.target_ids[target] = len(self.targets)
+            self.targets.append(target)
+        self.claim_target[key] = target_id
+
+    def claim_keys(self):
+        """The keys of the bundle's claims read so far."""
+        return self.claim_target.keys()
+
+    def read_tail(self, plan: Plan) -> None:
+        """The flags; then raises BundleInvalid if anything read had a problem."""
         plan.flags = self._each("flags", self._flag)
         self._check_unique(plan.flags, "key")
         if self.problems:
             raise BundleInvalid(self.problems)
-        return plan
 
     def _each(self, section: str, read) -> list[dict]:
         items = self.sections[section]
@@ -211,20 +282,26 @@ class _Reader:
         for index, item in enumerate(items):
             if index % 1000 == 999:
                 self.progress.advance(1000)
-            checked = item_check(item, section, index)
-            self.problems += checked.problems
-            if not isinstance(item, dict):
-                continue
-            place = f"{section}[{index}]"
-            row = read(_Item(self, item, place, checked.broken))
-            row["_place"] = place
-            # What the entry gives: a field it leaves out leaves an existing row's value as
-            # it is (claims.bundles.writing).
-            row["_given"] = frozenset(item) | row.pop("_also_given", frozenset())
-            rows.append(row)
+            row = self._one(section, index, item, read)
+            if row is not None:
+                rows.append(row)
         self.progress.advance(len(items) % 1000)
         self.progress.close()
         return rows
+
+    def _one(self, section: str, index: int, item, read) -> dict | None:
+        checked = item_check(item, section, index)
+        if checked.problems:
+            self.problems += checked.problems
+        if not isinstance(item, dict):
+            return None
+        place = f"{section}[{index}]"
+        row = read(_Item(self, item, place, checked.broken))
+        row["_place"] = place
+        # What the entry gives: a field it leaves out leaves an existing row's value as
+        # it is (claims.bundles.writing).
+        row["_given"] = frozenset(item) | row.pop("_also_given", frozenset())
+        return row
 
     def _check_unique(self, rows: list[dict], name: str) -> None:
         first: dict[str, str] = {}
@@ -355,7 +432,7 @@ class _Reader:
             item.fail("claims", "a flag needs at least two different claims")
         targets = set()
         for index, key in enumerate(keys):
-            target = self.claim_targets.get(key) or self.refs.claim_target(key)
+            target = self._claim_target(key)
             if target is None:
                 item.fail(f"claims[{index}]", UNKNOWN_CLAIM.format(ref=brief(key)))
             else:
@@ -363,6 +440,14 @@ class _Reader:
         if len(targets) > 1:
             item.fail("claims", "the claims of a flag must share their subject and attribute")
         return {"key": item.text("key"), "claims": keys, "note": item.text("note")}
+
+    def _claim_target(self, key) -> tuple | None:
+        """(subject key, attribute code) of the bundle's claim of that key, else of the
+        database's."""
+        target_id = self.claim_target.get(key) if isinstance(key, str) else None
+        if target_id is not None:
+            return self.targets[target_id]
+        return self.refs.claim_target(key)
 
     def _entity_ref(self, item: _Item, name: str, ref: str) -> str | None:
         if not ref:
@@ -387,6 +472,10 @@ class _Reader:
                     row["value_as_written"] = raw.strip()[:500]
                     row["_also_given"] = frozenset({"value_as_written"})
                 if value_type == ValueType.ENTITY:
+                    if not raw:
+                        # (No entity to look for: the claim would be stored without a value.)
+                        item.fail("value", MESSAGES["minLength"])
+                        return {}
                     return self._entity_value(item, "value", raw)
                 if (columns := self.parsed.get((attribute.code, raw))) is not None:
                     return dict(columns)

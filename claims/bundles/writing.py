@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from claims.bundles.reading import PERIOD_ENDS_BEFORE_IT_STARTS, NoProgress, Plan, bundle_read
+from claims.bundles.reading import PERIOD_ENDS_BEFORE_IT_STARTS, NoProgress, Plan, _Reader
 from claims.bundles.schema import SECTIONS, BundleInvalid, Problem
 from claims.copying import copy_applies, rows_create
 from claims.detection import RecheckReport, groups_recheck
@@ -124,6 +124,7 @@ def bundle_import(
     progress: NoProgress | None = None,
     wait: bool = True,
     waiting: Callable[[], None] | None = None,
+    streamed=None,
 ) -> ImportReport:
     """Import a kb-bundle/1 document, all or nothing.
 
@@ -141,16 +142,58 @@ def bundle_import(
     the bundle is read against the database): one that finds another running calls `waiting`
     and waits for it to end, then reads what it wrote; with `wait=False` it raises ImportBusy
     instead. So two imports started at once end as if run one after the other.
+
+    The claims are read and written CLAIMS_CHUNK at a time, so that the import holds the rows
+    of one chunk, not of the whole bundle; once a problem is found nothing more is written,
+    and the rest is still read so that every problem is listed (the transaction keeps
+    nothing). `streamed` (claims.bundles.streaming) gives the claims' items as a file is
+    read, `bundle` then holding the other sections.
     """
     progress = progress or NoProgress()
     report = ImportReport(dry_run=dry_run)
     with _no_query_log(), transaction.atomic():
         _one_import_at_a_time(wait=wait, waiting=waiting)
-        plan = bundle_read(bundle, progress)
-        _Writer(plan, user=user, report=report, progress=progress).write()
+        reader = _Reader(
+            bundle,
+            progress,
+            claims=None if streamed is None else streamed.claims(),
+            unstorable_checked=streamed is not None,
+        )
+        plan = reader.read_head()
+        if streamed is not None:
+            carried = streamed.claim_keys
+        else:
+            claims = bundle.get("claims")
+            items = claims if isinstance(claims, list) else []
+
+            def carried():
+                return {i["key"] for i in items if isinstance(i, dict) and _is_text(i.get("key"))}
+
+        writer = _Writer(plan, user=user, report=report, progress=progress, carried=carried)
+        # The writer's own refusal (an attribute change, a quote not in its source): reported
+        # when the reader found nothing wrong, as when a bundle was read whole first.
+        refused = None
+        if not reader.problems:
+            try:
+                writer.write_head()
+            except BundleInvalid as error:
+                refused = error
+        for rows in reader.read_claims():
+            if not reader.problems and refused is None:
+                writer.write_claims(rows)
+        reader.read_tail(plan)
+        if refused is not None:
+            raise refused
+        if writer.problems:
+            raise BundleInvalid(writer.problems)
+        writer.write_tail()
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str) and bool(value)
 
 
 @contextmanager
@@ -237,19 +280,38 @@ def _row_fields(row: dict, exclude: set[str] = frozenset()) -> dict:
 
 
 class _Writer:
-    def __init__(self, plan: Plan, *, user, report: ImportReport, progress: NoProgress):
+    """Writes a read bundle in three steps: write_head (the sections before the claims),
+    write_claims (a chunk of claims at a time) and write_tail (the flags, then detection).
+    `carried` gives the keys of every claim of the bundle (an attribute change leaves those
+    claims to the bundle)."""
+
+    def __init__(self, plan: Plan, *, user, report: ImportReport, progress: NoProgress, carried):
         self.plan, self.user, self.report, self.progress = plan, user, report, progress
+        self.carried = carried
         self.dry_run = report.dry_run
         self.written: dict[type, list] = {}
         self.groups: set[tuple[int, int]] = set()
+        self.changed_claims: set[int] = set()
+        # The keys of the claims written so far (their quotes are the bundle's, not found
+        # again when their source's text changes).
+        self.claim_keys: set[str] = set()
+        # Problems the writer finds in the claims (a quote not in its source): once there is
+        # one, nothing more is written, and the other chunks are still checked.
+        self.problems: list[Problem] = []
+        self.decided: dict[str, DecidedRank] | None = None
 
-    def write(self) -> None:
+    def write_head(self) -> None:
         self._publishers()
         self._sources()
         self._entities()
         self._candidates()
         self._attributes()
-        self._claims()
+
+    def write_claims(self, planned: list[dict]) -> None:
+        self._claims(planned)
+
+    def write_tail(self) -> None:
+        self._claims_end()
         self._flags()
         self._detect()
 
@@ -483,7 +545,7 @@ class _Writer:
             for row in self.plan.attributes
         ]
         existing = Attribute.objects.in_bulk([row["code"] for row in rows], field_name="code")
-        carried = {row["key"] for row in self.plan.claims}
+        carried = None
         for row in rows:
             attribute = existing.get(row["code"])
             if attribute is None:
@@ -493,6 +555,8 @@ class _Writer:
             if not changed:
                 self.report.unchanged["attributes"] += 1
                 continue
+            if carried is None:
+                carried = self.carried()
             try:
                 attribute_update(
                     attribute=attribute,
@@ -522,34 +586,35 @@ class _Writer:
             self.attributes[code] = Attribute.objects.get(code=code)
         return self.attributes[code]
 
-    def _claims(self) -> None:
-        missing_sources = {
-            row["source"] for row in self.plan.claims if row["source"] not in self.sources
-        }
+    def _claims(self, planned: list[dict]) -> None:
+        """A chunk of the bundle's claims: checked against what is stored, then written
+        unless a problem was found in this chunk or an earlier one."""
+        missing_sources = list({row["source"] for row in planned} - set(self.sources))
         for start in range(0, len(missing_sources), BATCH):
-            chunk = list(missing_sources)[start : start + BATCH]
+            chunk = missing_sources[start : start + BATCH]
             self.sources.update(Source.objects.in_bulk(chunk, field_name="key"))
-        entity_refs = {row["subject"] for row in self.plan.claims} | {
-            row["entity_value_key"] for row in self.plan.claims if row.get("entity_value_key")
+        entity_refs = {row["subject"] for row in planned} | {
+            row["entity_value_key"] for row in planned if row.get("entity_value_key")
         }
         missing_entities = list(entity_refs - set(self.entities))
         for start in range(0, len(missing_entities), BATCH):
             chunk = missing_entities[start : start + BATCH]
             self.entities.update(Entity.objects.only("id", "key").in_bulk(chunk, field_name="key"))
-        stored = self._claims_keeping_dates()
-        rows, problems = [], []
-        for row in self.plan.claims:
+        stored = self._claims_keeping_dates(planned)
+        rows, problems = [], self.problems
+        entities, sources = self.entities, self.sources
+        for row in planned:
             attribute = self._attribute(row["attribute"])
-            source = self.sources[row["source"]]
+            source = sources[row["source"]]
             fields = _row_fields(row, {"subject", "attribute", "source", *DATE_VALUES})
             entity_value_key = fields.pop("entity_value_key", None)
             fields.pop("entity_value", None)
             fields.update(
-                subject_id=self.entities[row["subject"]].pk,
+                subject_id=entities[row["subject"]].pk,
                 attribute_id=attribute.pk,
                 source_id=source.pk,
                 value_type=attribute.value_type,
-                entity_value_id=self.entities[entity_value_key].pk if entity_value_key else None,
+                entity_value_id=entities[entity_value_key].pk if entity_value_key else None,
                 **claimed_on_columns(claimed_on=row["claimed_on_value"], source=source),
             )
             if row["key"] in stored:
@@ -566,8 +631,8 @@ class _Writer:
                 problems.append(Problem(f"{row['_place']}.quote", QUOTE_NOT_IN_SOURCE))
             rows.append({"key": row["key"], "fields": fields, "keep": _kept("claims", row)})
         if problems:
-            raise BundleInvalid(problems)
-        self._keep_decided_ranks(rows)
+            return
+        self._keep_decided_ranks(rows, planned)
         if copy_applies():
             written = self._claims_copied(rows)
         else:
@@ -579,11 +644,15 @@ class _Writer:
                 on_create={"created_by": self.user},
             )
             written = [(c.pk, c.subject_id, c.attribute_id) for c in self.written[Claim]]
-        self.changed_claims = {pk for pk, _, _ in written}
-        bundle_keys = {row["key"] for row in rows}
+        self.changed_claims.update(pk for pk, _, _ in written)
+        if self.retexted:
+            self.claim_keys.update(row["key"] for row in rows)
+        self.groups.update((subject, attribute) for _, subject, attribute in written)
+
+    def _claims_end(self) -> None:
+        """The other claims of the sources whose text changed: their quotes found again."""
         for key in self.retexted:
-            claims_reanchor(source=self.sources[key], user=self.user, skip_keys=bundle_keys)
-        self.groups |= {(subject, attribute) for _, subject, attribute in written}
+            claims_reanchor(source=self.sources[key], user=self.user, skip_keys=self.claim_keys)
 
     def _claims_copied(self, rows: list[dict]) -> list[tuple[int, int, int]]:
         """_upsert for claims on PostgreSQL, without a model instance per claim: the stored
@@ -631,11 +700,11 @@ class _Writer:
         self.report.created["claims"] += len(new)
         return written
 
-    def _claims_keeping_dates(self) -> dict[str, Claim]:
+    def _claims_keeping_dates(self, planned: list[dict]) -> dict[str, Claim]:
         """The stored claims whose entries leave a date out, by key: they keep that date."""
         keys = [
             row["key"]
-            for row in self.plan.claims
+            for row in planned
             if not {"valid_from", "valid_to", "claimed_on"} <= row["_given"]
         ]
         found = {}
@@ -643,12 +712,14 @@ class _Writer:
             found.update(Claim.objects.in_bulk(keys[start : start + BATCH], field_name="key"))
         return found
 
-    def _keep_decided_ranks(self, rows: list[dict]) -> None:
+    def _keep_decided_ranks(self, rows: list[dict], planned_rows: list[dict]) -> None:
         """An editor's decision outranks the bundle: such a rank is left as it is, and said."""
-        decided = claim_ranks_set_by_decisions()
+        if self.decided is None:
+            self.decided = claim_ranks_set_by_decisions()
+        decided = self.decided
         if not decided:
             return
-        for row, planned in zip(rows, self.plan.claims, strict=True):
+        for row, planned in zip(rows, planned_rows, strict=True):
             decision = decided.get(row["key"])
             if (
                 decision is None
@@ -698,7 +769,7 @@ class _Writer:
     def _detect(self) -> None:
         self.report.detection = groups_recheck(
             groups=self.groups,
-            changed=getattr(self, "changed_claims", set()),
+            changed=self.changed_claims,
             user=self.user,
             progress=self.progress,
         )
