@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import connection
+
 from claims.display import value_display
 from claims.models import (
     NUMERIC_TYPES,
@@ -71,18 +73,54 @@ class Fact:
         return [c.pk for c in self.contradictions if c.status == ContradictionStatus.OPEN]
 
 
+# The columns whose values make two claims of one subject and attribute give the same value
+# (their wording aside), by value type; text for any other type.
+IDENTITY_COLUMNS = {
+    **{
+        value_type: ("amount", "amount_max", "qualifier", "currency", "unit")
+        for value_type in NUMERIC_TYPES
+    },
+    ValueType.DATE: ("date_value", "date_precision"),
+    ValueType.ENTITY: ("entity_value_id",),
+    ValueType.BOOLEAN: ("boolean_value",),
+}
+_TEXT_IDENTITY = ("text_value",)
+
+
 def value_identity(claim: Claim) -> tuple:
     """What makes two claims give the same value (their wording aside)."""
-    value_type = claim.value_type
-    if value_type in NUMERIC_TYPES:
-        return (claim.amount, claim.amount_max, claim.qualifier, claim.currency, claim.unit)
-    if value_type == ValueType.DATE:
-        return (claim.date_value, claim.date_precision)
-    if value_type == ValueType.ENTITY:
-        return (claim.entity_value_id,)
-    if value_type == ValueType.BOOLEAN:
-        return (claim.boolean_value,)
-    return (claim.text_value,)
+    return tuple(
+        getattr(claim, column) for column in IDENTITY_COLUMNS.get(claim.value_type, _TEXT_IDENTITY)
+    )
+
+
+def same_value_sql(one: str, other: str) -> str:
+    """SQL saying that the claims aliased `one` and `other` give the same value, as
+    value_identity says it: same subject, attribute and value type, and equal identity
+    columns (NULL equal to NULL)."""
+    quote = connection.ops.quote_name
+
+    def equal(column: str) -> str:
+        left, right = f"{one}.{quote(column)}", f"{other}.{quote(column)}"
+        return f"({left} = {right} OR ({left} IS NULL AND {right} IS NULL))"
+
+    by_type = [
+        f"WHEN {_sql_word(value_type)} THEN ({' AND '.join(equal(c) for c in columns)})"
+        for value_type, columns in IDENTITY_COLUMNS.items()
+    ]
+    text = " AND ".join(equal(column) for column in _TEXT_IDENTITY)
+    return (
+        f"{one}.subject_id = {other}.subject_id AND {one}.attribute_id = {other}.attribute_id "
+        f"AND {one}.value_type = {other}.value_type "
+        f"AND CASE {one}.value_type {' '.join(by_type)} ELSE ({text}) END"
+    )
+
+
+def _sql_word(text: str) -> str:
+    """A value type as an SQL string literal (value types are fixed words of claims.models)."""
+    if not text.replace("_", "").isalnum():
+        raise ValueError(text)
+    return f"'{text}'"
 
 
 def _support(value: FactValue) -> tuple:

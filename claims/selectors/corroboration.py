@@ -4,23 +4,10 @@ chains of the sources behind a position or a value, and the claims giving the sa
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 
 from claims.corroboration import Corroboration, Origin, SourceFact, corroborate
 from claims.models import Claim
 from sources.selectors import SourceLink, source_chains
-
-# What the claims giving the same value are read with: the value's columns, named as on a
-# claim (for claims.facts.value_identity), and the source. Rows, not model instances, and no
-# join: a page's claims may have thousands of others, and their sources are read once each
-# with their derivation chains (source_chains).
-_SAME_VALUE_COLUMNS = (
-    "id", "subject_id", "attribute_id", "value_type", "qualifier", "amount", "amount_max",
-    "currency", "unit", "date_value", "date_precision", "entity_value_id", "boolean_value",
-    "text_value", "source_id",
-)  # fmt: skip
-
 
 # A claim not stored yet: no claim gives its value.
 _NONE = Corroboration(independent=0, best_grade=None, origins=())
@@ -52,56 +39,42 @@ def claim_corroboration(claim: Claim) -> Corroboration:
 def attach_corroboration(*, claims=(), positions=()) -> None:
     """Set `corroboration` on each claim (the independent sources giving its value, as
     claim_corroboration) and on each position (the independent sources behind its claims, as
-    position_corroboration). At most two queries whatever their number: the claims of their
-    subjects and attributes, and every source involved with its derivation chain."""
+    position_corroboration). At most two queries whatever their number: the sources of the
+    claims giving the claims' values, and every source involved with its derivation chain."""
     claims, positions = list(claims), list(positions)
-    value_of, sources_of = _same_value_sources(claims)
-    # Claims giving the same value share one corroboration, worked out once.
-    values = [value for value in dict.fromkeys(value_of.values()) if value in sources_of]
-    groups = [sources_of[value] for value in values]
+    sources_of = _same_value_sources([claim.pk for claim in claims if claim.pk is not None])
+    groups = [sources_of[claim.pk] for claim in claims if claim.pk in sources_of]
     groups += [[claim.source_id for claim in position.claims] for position in positions]
-    found = _corroborations(groups, source_chains({pk for group in groups for pk in group}))
-    by_value = dict(zip(values, found, strict=False))
+    found = iter(_corroborations(groups, source_chains({pk for group in groups for pk in group})))
     for claim in claims:
-        claim.corroboration = by_value.get(value_of[claim.pk], _NONE)
-    for position, corroboration in zip(positions, found[len(values) :], strict=True):
-        position.corroboration = corroboration
+        claim.corroboration = next(found) if claim.pk in sources_of else _NONE
+    for position in positions:
+        position.corroboration = next(found)
 
 
-def _same_value_sources(claims: list[Claim]) -> tuple[dict[int, tuple], dict[tuple, list]]:
-    """({claim id: its value}, {value: the ids of the sources of the claims giving it}), a
-    value being (subject id, attribute id, claims.facts.value_identity): one query over the
-    claims of the subjects and attributes of `claims` (as rows), none for no claims."""
+def _same_value_sources(claim_ids: list[int]) -> dict[int, list[int]]:
+    """{claim id: the ids of the sources of the claims giving its value, its own included}:
+    the claims of its subject and attribute whose value is the same (claims.facts.
+    value_identity, as claims.facts.same_value_sql says it in SQL). One query through the
+    subject-and-attribute index, none for no claims."""
     # claims.facts reads through claims.selectors: imported here, once both are loaded.
-    from claims.facts import value_identity
+    from claims.facts import same_value_sql
 
-    if not claims:
-        return {}, {}
-    pairs = sorted({(claim.subject_id, claim.attribute_id) for claim in claims})
-    rows = (
-        Claim.objects.filter(_subject_and_attribute_in(pairs))
-        .order_by("id")
-        .values_list(*_SAME_VALUE_COLUMNS, named=True)
+    ids = sorted(set(claim_ids))
+    if not ids:
+        return {}
+    table = connection.ops.quote_name(Claim._meta.db_table)
+    sql = (
+        f"SELECT DISTINCT claim.id, other.source_id FROM {table} claim "
+        f"JOIN {table} other ON {same_value_sql('claim', 'other')} "
+        f"WHERE claim.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY claim.id, other.source_id"
     )
-    sources: dict[tuple, dict] = {}
-    for row in rows:
-        value = (row.subject_id, row.attribute_id, value_identity(row))
-        sources.setdefault(value, {})[row.source_id] = None
-    value_of = {
-        claim.pk: (claim.subject_id, claim.attribute_id, value_identity(claim)) for claim in claims
-    }
-    return value_of, {value: list(found) for value, found in sources.items()}
-
-
-def _subject_and_attribute_in(pairs: list[tuple[int, int]]) -> RawSQL:
-    """`(subject_id, attribute_id) IN (VALUES ...)`: a row-value list (PostgreSQL, SQLite 3.15+)
-    that the subject-and-attribute index serves, built in one step where an OR of a condition
-    a pair costs Django more to build than the query costs to run."""
-    quote = connection.ops.quote_name
-    table = quote(Claim._meta.db_table)
-    values = ", ".join(["(%s, %s)"] * len(pairs))
-    sql = f"({table}.{quote('subject_id')}, {table}.{quote('attribute_id')}) IN (VALUES {values})"
-    return RawSQL(sql, [number for pair in pairs for number in pair], output_field=BooleanField())
+    found: dict[int, list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for claim_id, source_id in cursor.fetchall():
+            found.setdefault(claim_id, []).append(source_id)
+    return found
 
 
 def _corroborations(groups: list[list[int]], named: dict[int, SourceLink]) -> list[Corroboration]:
