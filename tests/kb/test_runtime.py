@@ -6,11 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kb.runtime import GC_THRESHOLDS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_wsgi_application_freezes_what_it_loaded():
-    script = "import gc, kb.wsgi; print(gc.get_freeze_count())"
+    script = "import gc, kb.wsgi; print(gc.get_freeze_count(), *gc.get_threshold())"
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "kb.settings"}
     environment.pop("DATABASE_URL", None)
     frozen = subprocess.run(
@@ -18,5 +20,7 @@ def test_the_wsgi_application_freezes_what_it_loaded():
         text=True, check=True,
     )  # fmt: skip
 
+    count, *thresholds = (int(number) for number in frozen.stdout.split())
     # Django, the project and every view module: tens of thousands of objects.
-    assert int(frozen.stdout) > 10_000
+    assert count > 10_000
+    assert tuple(thresholds) == GC_THRESHOLDS
