@@ -201,3 +201,54 @@ def test_the_side_by_side_page_says_how_many_independent_sources_back_each_posit
     second = page[page.index('id="corroboration-1"') :]
     assert "1 independent source</strong>" in second
     assert "repeats" in second and "Wire story" in second
+
+
+@pytest.mark.parametrize(
+    ("value_type", "texts", "same"),
+    [
+        # Wording aside, the same amount is the same value; another qualifier or currency not.
+        ("money", ["$5 million", "5,000,000 dollars", "USD 5 million"], [0, 1, 2]),
+        ("money", ["$5 million", "about $5 million", "€5 million"], [0]),
+        # A range is a value of its own, and so is the same year at another precision.
+        ("money", ["$5 million", "$5-6 million"], [0]),
+        ("date", ["2024", "in 2024", "2024-01", "2024-01-01"], [0, 1]),
+        ("boolean", ["yes", "true", "no"], [0, 1]),
+        ("text", ["Lima", "Lima", "Callao"], [0, 1]),
+    ],
+)
+def test_a_claims_corroboration_counts_exactly_the_claims_giving_its_value(
+    db, value_type, texts, same
+):
+    """The selector's SQL (claims.facts.same_value_sql) agrees with claims.facts.
+    value_identity, the rule the entity page groups values by."""
+    from claims.facts import value_identity
+    from claims.models import Attribute
+    from claims.selectors import attach_corroboration
+    from claims.services import claim_create, value_parse
+    from tests.factories import EntityFactory, SourceFactory
+
+    subject = EntityFactory()
+    attribute = Attribute.objects.create(code="fact", label="Fact", value_type=value_type)
+    claims = [
+        claim_create(
+            key=f"claim-{index}", subject=subject, attribute=attribute,
+            source=SourceFactory(key=f"source-{index}", text=text), quote=text, credibility=3,
+            value=value_parse(attribute=attribute, text=text),
+        )
+        for index, text in enumerate(texts)
+    ]  # fmt: skip
+    # A claim of another subject giving the same value counts for none of them.
+    claim_create(
+        key="elsewhere", subject=EntityFactory(), attribute=attribute,
+        source=SourceFactory(key="elsewhere", text=texts[0]), quote=texts[0], credibility=3,
+        value=value_parse(attribute=attribute, text=texts[0]),
+    )  # fmt: skip
+
+    attach_corroboration(claims=claims)
+
+    first = claims[0]
+    agreeing = [i for i, c in enumerate(claims) if value_identity(c) == value_identity(first)]
+    assert agreeing == same
+    assert sorted(origin.source.key for origin in first.corroboration.origins) == [
+        f"source-{index}" for index in same
+    ]
