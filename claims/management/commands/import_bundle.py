@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError
@@ -20,6 +19,7 @@ from claims.bundles import (
     bundle_parse,
     knowledge_base_is_empty,
 )
+from claims.bundles.streaming import bundle_file_import
 
 DATABASE_BUSY = (
     "The database is busy writing something else (another import?); try again when it ends."
@@ -34,9 +34,9 @@ class TerminalProgress(NoProgress):
 
     bar = None
 
-    def start(self, total: int, desc: str) -> None:
+    def start(self, total: int | None, desc: str) -> None:
         self.close()
-        if total >= PROGRESS_FROM:
+        if total is None or total >= PROGRESS_FROM:
             self.bar = tqdm(total=total, desc=desc, unit=" rows", file=sys.stderr)
 
     def advance(self, count: int) -> None:
@@ -73,24 +73,18 @@ class Command(BaseCommand):
         if if_empty and not knowledge_base_is_empty():
             self.stdout.write(ALREADY_HOLDS_DATA.format(what=path))
             return
-        if path == "-":
-            text = sys.stdin.read()
-        else:
-            try:
-                text = Path(path).read_text(encoding="utf-8")
-            except FileNotFoundError as error:
-                raise CommandError(f"{path}: no such file") from error
-            except (OSError, UnicodeDecodeError) as error:
-                raise CommandError(f"{path}: cannot read it: {error}") from error
-
+        options = {
+            "dry_run": dry_run,
+            "progress": TerminalProgress() if sys.stderr.isatty() else None,
+            "wait": not no_wait,
+            "waiting": lambda: self.stderr.write(IMPORT_WAITING),
+        }
         try:
-            report = bundle_import(
-                bundle=bundle_parse(text),
-                dry_run=dry_run,
-                progress=TerminalProgress() if sys.stderr.isatty() else None,
-                wait=not no_wait,
-                waiting=lambda: self.stderr.write(IMPORT_WAITING),
-            )
+            if path == "-":
+                report = bundle_import(bundle=bundle_parse(sys.stdin.read()), **options)
+            else:
+                # A file is read as it streams, so that a large one is never held whole.
+                report = self._file_import(path, options)
         except ImportBusy as error:
             raise CommandError(IMPORT_BUSY) from error
         except OperationalError as error:
@@ -108,3 +102,16 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         for notice in report.kept:
             self.stdout.write(f"{path}: {notice}")
+
+    def _file_import(self, path: str, options: dict):
+        try:
+            with open(path, "rb"):
+                pass
+        except FileNotFoundError as error:
+            raise CommandError(f"{path}: no such file") from error
+        except OSError as error:
+            raise CommandError(f"{path}: cannot read it: {error}") from error
+        try:
+            return bundle_file_import(path, **options)
+        except UnicodeDecodeError as error:
+            raise CommandError(f"{path}: cannot read it: {error}") from error
