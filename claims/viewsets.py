@@ -11,11 +11,11 @@ from rest_framework.exceptions import ValidationError
 from claims.api_rows import (
     ATTRIBUTE_COLUMNS,
     attribute_data,
-    claim_values,
     claims_data,
     contradiction_values,
     contradictions_data,
     entity_facts_data,
+    every_claim_values,
 )
 from claims.filters import AttributeFilter, ClaimFilter, ContradictionFilter, EntityFactsFilter
 from claims.models import Attribute, Claim, Contradiction
@@ -76,7 +76,7 @@ class ClaimViewSet(ReadOnlyAPIViewSet):
 
     def get_queryset(self):
         # Column values, not claims: ClaimSerializer is the schema, claims_data the rows.
-        return claim_values(Claim.objects.all())
+        return every_claim_values()
 
     def represent(self, rows: list) -> list:
         return claims_data(rows)
