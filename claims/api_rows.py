@@ -21,7 +21,7 @@ from rest_framework.fields import DateTimeField
 
 from claims.display import plain_decimal, value_display
 from claims.facts import FACT_CLAIM_ORDER, facts_of
-from claims.models import Attribute, Claim
+from claims.models import Attribute, Claim, Contradiction
 from claims.selectors import Position, attach_corroboration, attach_decisions
 from claims.selectors.claims import OpenContradictionIds
 from claims.selectors.contradictions import ContradictionMemberships
@@ -248,6 +248,17 @@ def contradiction_values(queryset):
     return queryset.values(*CONTRADICTION_COLUMNS)
 
 
+@functools.cache
+def _every_contradiction_values():
+    return contradiction_values(Contradiction.objects.all())
+
+
+def every_contradiction_values():
+    """contradiction_values() of every contradiction, to filter further: built once per process
+    and cloned for each request (as every_claim_values)."""
+    return _every_contradiction_values().all()
+
+
 def contradictions_data(rows: list[dict]) -> list[dict]:
     """The API's representation of each contradiction (ContradictionSerializer's), from
     contradiction_values() dicts: their positions' claims in one query, their corroboration
@@ -267,16 +278,32 @@ def contradictions_data(rows: list[dict]) -> list[dict]:
     return [contradiction_data(row, positions.get(row.id, []), written) for row in contradictions]
 
 
+@functools.cache
+def _position_claims():
+    return claim_values(
+        Claim.objects.all(),
+        contradiction_id=F("memberships__contradiction_id"),
+        position=F("memberships__position"),
+    )
+
+
+def _position_claim_values():
+    """claim_values() of every claim in every contradiction it stands in, with the
+    contradiction's id and the claim's position in it, to filter by contradiction: built once
+    per process (as every_claim_values)."""
+    return _position_claims().all()
+
+
 def _positions(contradiction_ids: list[int]) -> dict[int, list[Position]]:
     """{contradiction id: its positions in order, each with its claims (ClaimRow) in value
     order and its display (its first claim's value)}: one query."""
     if not contradiction_ids:
         return {}
-    rows = claim_values(
-        Claim.objects.filter(memberships__contradiction_id__in=contradiction_ids),
-        contradiction_id=F("memberships__contradiction_id"),
-        position=F("memberships__position"),
-    ).order_by("contradiction_id", *POSITION_ORDER)
+    rows = (
+        _position_claim_values()
+        .filter(contradiction_id__in=contradiction_ids)
+        .order_by("contradiction_id", *POSITION_ORDER)
+    )
     found: dict[int, list[Position]] = {}
     for values in rows:
         claim = claim_row(values)

@@ -12,10 +12,10 @@ from claims.api_rows import (
     ATTRIBUTE_COLUMNS,
     attribute_data,
     claims_data,
-    contradiction_values,
     contradictions_data,
     entity_facts_data,
     every_claim_values,
+    every_contradiction_values,
 )
 from claims.filters import AttributeFilter, ClaimFilter, ContradictionFilter, EntityFactsFilter
 from claims.models import Attribute, Claim, Contradiction
@@ -103,7 +103,7 @@ class ContradictionViewSet(ReadOnlyAPIViewSet):
 
     def get_queryset(self):
         # Column values: ContradictionSerializer is the schema, contradictions_data the rows.
-        return contradiction_values(Contradiction.objects.all())
+        return every_contradiction_values()
 
     def represent(self, rows: list) -> list:
         return contradictions_data(rows)
