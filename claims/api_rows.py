@@ -393,18 +393,32 @@ def entity_ref_data(entity) -> dict:
     return {"id": entity.id, "key": entity.key, "name": entity.name, "kind": entity.kind}
 
 
+_FACT_ATTRIBUTE_COLUMNS = [f"attribute__{name}" for name in ATTRIBUTE_COLUMNS[1:]]
+
+
+@functools.cache
+def _fact_claims():
+    return claim_values(
+        Claim.objects.order_by(*FACT_CLAIM_ORDER),
+        *(column for column in _FACT_ATTRIBUTE_COLUMNS if column not in CLAIM_COLUMNS),
+    )
+
+
+def fact_claim_values():
+    """claim_values() of every claim with its attribute's columns, in the order the best-value
+    rule reads them (FACT_CLAIM_ORDER), for entity_facts_data once filtered to an entity's
+    claims: built once per process (as every_claim_values)."""
+    return _fact_claims().all()
+
+
 def entity_facts_data(entity, claims, *, as_rows: bool = False):
     """An entity's facts as the API gives them (EntityFactsSerializer's), by the one best-value
-    rule (claims.facts.facts_of) over `claims` (the entity's claims, filtered as the request
-    asks) read as column values; with `as_rows`, one FactRowSerializer row a claim (the CSV).
+    rule (claims.facts.facts_of) over `claims` (fact_claim_values() of the entity's claims,
+    filtered as the request asks); with `as_rows`, one FactRowSerializer row a claim (the CSV).
     Four queries whatever the number of claims: the claims (with their attributes), the
     entity's contradictions, and the corroboration's two."""
-    attribute_columns = [f"attribute__{name}" for name in ATTRIBUTE_COLUMNS[1:]]
-    found = claim_values(
-        claims.order_by(*FACT_CLAIM_ORDER),
-        *(column for column in attribute_columns if column not in CLAIM_COLUMNS),
-    )
-    rows = [claim_row(values) for values in found]
+    attribute_columns = _FACT_ATTRIBUTE_COLUMNS
+    rows = [claim_row(values) for values in claims]
     attributes: dict[int, Attribute] = {}
     for row in rows:
         attribute = attributes.get(row.attribute_id)

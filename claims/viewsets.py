@@ -16,6 +16,7 @@ from claims.api_rows import (
     entity_facts_data,
     every_claim_values,
     every_contradiction_values,
+    fact_claim_values,
 )
 from claims.filters import AttributeFilter, ClaimFilter, ContradictionFilter, EntityFactsFilter
 from claims.models import Attribute, Claim, Contradiction
@@ -161,7 +162,7 @@ class EntityFactsViewSet(ReadOnlyAPIViewSet):
         """The entity and its claims as the filters narrow them (validated once)."""
         entity = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         filterset = EntityFactsFilter(
-            self.request.query_params, queryset=Claim.objects.filter(subject=entity),
+            self.request.query_params, queryset=fact_claim_values().filter(subject=entity),
             request=self.request,
         )  # fmt: skip
         if not filterset.is_valid():
