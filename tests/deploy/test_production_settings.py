@@ -194,3 +194,21 @@ def test_a_server_error_is_logged_with_its_traceback_with_debug_off(tmp_path, st
     assert "Internal Server Error: /api/v1/claims/" in result.stderr
     assert "Traceback (most recent call last)" in result.stderr
     assert "unable to open database file" in result.stderr
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_postgresql_sessions_run_without_jit_unless_asked():
+    from django.db import connection
+
+    # This very connection was made with the settings' options.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+    database = os.environ["DATABASE_URL"]
+    assert settings_with(**PRODUCTION, DATABASE_URL=database)["DATABASES"]["default"][
+        "OPTIONS"
+    ] == {"options": "-c jit=off"}
+    asked = settings_with(**PRODUCTION, DATABASE_URL=database, DATABASE_JIT="true")
+    assert "options" not in asked["DATABASES"]["default"].get("OPTIONS", {})
