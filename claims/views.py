@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -79,19 +78,27 @@ def entity_list(request):
 SOURCES_PER_PAGE = 25
 
 
+def _source_page(sources, params):
+    """A page of `sources` newest published first, the undated last (keyset paging, no count)."""
+    return keyset_page(
+        selectors.with_claim_totals(sources),
+        params,
+        key="published_on",
+        kind=datetime.date,
+        nulls_last=True,
+        size=SOURCES_PER_PAGE,
+    )
+
+
 def source_index(request):
     filterset = SourceIndexFilter(request.GET, queryset=source_selectors.source_index())
-    sources = selectors.with_claim_totals(filterset.qs)
-    page = Paginator(sources, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
+    page = _source_page(filterset.qs, request.GET)
     return render(request, "claims/sources.html", {"filter": filterset, "page": page})
 
 
 def publisher_detail(request, pk: int):
-    publisher = get_object_or_404(source_selectors.publisher_for_page(), pk=pk)
-    sources = selectors.with_claim_totals(
-        source_selectors.source_index().filter(publisher=publisher)
-    )
-    page = Paginator(sources, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
+    publisher = get_object_or_404(source_selectors.publishers_with_source_totals(), pk=pk)
+    page = _source_page(source_selectors.source_index().filter(publisher=publisher), request.GET)
     return render(request, "claims/publisher.html", {"publisher": publisher, "page": page})
 
 

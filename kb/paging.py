@@ -3,7 +3,10 @@ one indexed range scan, whatever its depth, and no count of the rows.
 
 A page link carries where the page before it stopped (`after`, walking on) or where the page
 after it began (`before`, walking back), as `<key>~<id>`: readable, and checked like any other
-input. The key is a column or an annotation that is never NULL, the id breaks its ties.
+input. The key is a column or an annotation, the id breaks its ties. A key that may be NULL (a
+source's publication date) lists its NULL rows last, and its links mark them `~<id>`; such a
+page reads the rows with a key, then, where the page reaches past them, those without: two
+indexed range scans at most.
 """
 
 from __future__ import annotations
@@ -41,19 +44,25 @@ class KeysetPage:
 
 
 def _format(value) -> str:
-    if isinstance(value, datetime.datetime):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
 
 
-def _parse(text: str, kind: type):
+def _parse(text: str, kind: type, nullable: bool = False):
     key, separator, pk = text.rpartition(_SEPARATOR)
     if not separator or not pk.isdigit() or len(pk) > 18 or len(text) > 1000:
         raise ValueError(text)
+    if nullable and key == "":
+        return None, int(pk)
     if kind is datetime.datetime:
         value = datetime.datetime.fromisoformat(key)
         if value.tzinfo is None:
             raise ValueError(text)
+    elif kind is datetime.date:
+        value = datetime.date.fromisoformat(key)
     elif kind is int:
         if not key.lstrip("-").isdigit():
             raise ValueError(text)
@@ -65,26 +74,9 @@ def _parse(text: str, kind: type):
     return value, int(pk)
 
 
-def keyset_page(
-    queryset, params, *, key: str, kind: type, descending: bool = True, size: int = 50
-) -> KeysetPage:
-    """The page of `queryset` that `params` (the request's GET) asks for, ordered by `key`
-    (a field or annotation of type `kind`: datetime.datetime, int or str, never NULL) and the id,
-    latest first when `descending`. One query: the page's rows and one more, to know whether
-    another page follows."""
-    error = ""
-    after = before = None
-    try:
-        if params.get("after"):
-            after = _parse(params["after"], kind)
-        elif params.get("before"):
-            before = _parse(params["before"], kind)
-    except (ValueError, OverflowError):
-        error = BAD_PAGE_LINK
-    backwards = before is not None
-    # Walking back flips the direction of both keys.
-    down = descending != backwards
-    position = after or before
+def _beyond(queryset, key: str, position, down: bool):
+    """The rows of `queryset` past `position` ((key value, id), or None for all of them) in
+    the order `down` (descending) or up, ordered so."""
     if position is not None:
         value, pk = position
         strictly, or_equal = ("lt", "lte") if down else ("gt", "gte")
@@ -93,8 +85,66 @@ def keyset_page(
             Q(**{f"{key}__{or_equal}": value})
             & (Q(**{f"{key}__{strictly}": value}) | Q(**{f"pk__{strictly}": pk}))
         )
-    order = [f"-{key}", "-pk"] if down else [key, "pk"]
-    rows = list(queryset.order_by(*order)[: size + 1])
+    return queryset.order_by(*([f"-{key}", "-pk"] if down else [key, "pk"]))
+
+
+def _nullable_parts(queryset, key: str, position, down: bool, backwards: bool):
+    """The querysets to read in turn, nearest first, for a key whose NULL rows come last in
+    the list's order: those with a key, then those without (walking back: the other way)."""
+    known = queryset.filter(**{f"{key}__isnull": False})
+    unknown = queryset.filter(**{f"{key}__isnull": True})
+    if position is not None and position[0] is None:
+        # Among the rows without a key, which the id alone orders.
+        strictly = "lt" if down else "gt"
+        unknown = unknown.filter(**{f"pk__{strictly}": position[1]})
+        if backwards:
+            return [unknown.order_by("-pk" if down else "pk"), _beyond(known, key, None, down)]
+        return [unknown.order_by("-pk" if down else "pk")]
+    if backwards:
+        return [_beyond(known, key, position, down)]
+    return [_beyond(known, key, position, down), unknown.order_by("-pk" if down else "pk")]
+
+
+def keyset_page(
+    queryset,
+    params,
+    *,
+    key: str,
+    kind: type,
+    descending: bool = True,
+    size: int = 50,
+    nulls_last: bool = False,
+) -> KeysetPage:
+    """The page of `queryset` that `params` (the request's GET) asks for, ordered by `key`
+    (a field or annotation of type `kind`: datetime.datetime, datetime.date, int or str) and
+    the id, latest first when `descending`. The key is never NULL unless `nulls_last` (not for
+    str keys), which lists the rows without one last, by id. One query, the page's rows and
+    one more to know whether another page follows; two where a page of a `nulls_last` list
+    reaches from the rows with a key to those without."""
+    if nulls_last and kind is str:
+        raise TypeError("a str key marks no NULL: its empty value is a value")
+    error = ""
+    after = before = None
+    try:
+        if params.get("after"):
+            after = _parse(params["after"], kind, nulls_last)
+        elif params.get("before"):
+            before = _parse(params["before"], kind, nulls_last)
+    except (ValueError, OverflowError):
+        error = BAD_PAGE_LINK
+    backwards = before is not None
+    # Walking back flips the direction of both keys.
+    down = descending != backwards
+    position = after or before
+    if nulls_last:
+        parts = _nullable_parts(queryset, key, position, down, backwards)
+    else:
+        parts = [_beyond(queryset, key, position, down)]
+    rows = []
+    for part in parts:
+        rows += part[: size + 1 - len(rows)]
+        if len(rows) > size:
+            break
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -52,11 +52,6 @@ def publisher_choices():
     return Publisher.objects.order_by("name", "id")
 
 
-def publisher_for_page():
-    """Publishers, for the publisher page: one query."""
-    return Publisher.objects.all()
-
-
 # Derivation chains: what a source repeats (derived_from), and what that one repeats, ...
 
 
