@@ -9,13 +9,23 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 
 from claims import values
-from claims.models import NUMERIC_TYPES, Claim, Qualifier, Rank, ValueType
+from claims.models import (
+    NUMERIC_TYPES,
+    Claim,
+    ContradictionStatus,
+    Outcome,
+    Qualifier,
+    Rank,
+    ValueType,
+)
 from claims.values.display import format_interval
-from kb.models import DatePrecision, Entity
+from kb.models import DatePrecision, Entity, EntityKind
 
 
 def claim_value(claim: Claim):
@@ -212,6 +222,36 @@ def elapsed(since, now) -> str:
         if count:
             return f"{count} {unit}{'' if count == 1 else 's'}"
     return "0 minutes"
+
+
+def pk_url(name: str):
+    """pk -> reverse(name, args=[pk]), for a page's rows: one reverse for the whole page
+    (reversing a URL costs a queue row more than all its other cells); the URL named takes
+    the pk alone."""
+    mark = "918273645546372819"
+    before, _, after = reverse(name, args=[int(mark)]).rpartition(mark)
+    return lambda pk: f"{before}{pk}{after}"
+
+
+_ENTITY_KINDS = dict(EntityKind.choices)
+_STATUSES = dict(ContradictionStatus.choices)
+_OUTCOMES = dict(Outcome.choices)
+
+
+def queue_rows(contradictions, now) -> None:
+    """Give each contradiction of a queue page what its row shows, worked out in Python
+    rather than by template filters and model methods, row by row: its page's URL, the labels
+    of its subject's kind, status and outcome, its last event, how long ago, and when (ISO
+    8601, in the current time zone)."""
+    url = pk_url("contradiction")
+    for contradiction in contradictions:
+        contradiction.url = url(contradiction.pk)
+        contradiction.kind_label = _ENTITY_KINDS.get(contradiction.subject.kind, "")
+        contradiction.status_label = _STATUSES.get(contradiction.status, contradiction.status)
+        contradiction.outcome_label = _OUTCOMES.get(contradiction.outcome, contradiction.outcome)
+        contradiction.last_event = contradiction_last_event(contradiction)
+        contradiction.ago = elapsed(contradiction.last_activity, now)
+        contradiction.last_activity_iso = localtime(contradiction.last_activity).isoformat()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from claims import selectors, values
-from claims.display import choice_selects, claim_reading, contradiction_last_event, elapsed
+from claims.display import choice_selects, claim_reading, queue_rows
 from claims.facts import entity_facts
 from claims.filters import QUEUE_STATUS_CHOICES, ContradictionQueueFilter, SourceIndexFilter
 from claims.forms import (
@@ -141,10 +141,7 @@ def queue(request):
     page = keyset_page(
         rows, request.GET, key="last_activity", kind=datetime.datetime, size=QUEUE_PER_PAGE
     )
-    now = timezone.now()
-    for contradiction in page:
-        contradiction.last_event = contradiction_last_event(contradiction)
-        contradiction.ago = elapsed(contradiction.last_activity, now)
+    queue_rows(page, timezone.now())
     totals = selectors.contradiction_status_totals(
         filterset.without_status, filters=selectors.queue_filters_chosen(filterset)
     )
