@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from claims import selectors, values
-from claims.display import choice_selects, claim_reading, queue_rows
+from claims.display import choice_selects, claim_reading, pk_url, queue_rows
 from claims.facts import entity_facts
 from claims.filters import QUEUE_STATUS_CHOICES, ContradictionQueueFilter, SourceIndexFilter
 from claims.forms import (
@@ -264,8 +264,9 @@ CLAIMS_PER_FACT = 20
 
 
 def _page_fact_claims(facts, params) -> str:
-    """Set `shown` (the claims of each fact this page shows, in id order), `more_query` (the
-    link on) and `claims_before` (how many earlier ones it leaves out) on each fact: the first
+    """Set `shown` (the claims of each fact this page shows, in id order, each with its `url`
+    and its source's `source_url`), `more_query` (the link on) and `claims_before` (how many
+    earlier ones it leaves out) on each fact, and its contradictions' `url`: the first
     CLAIMS_PER_FACT claims of each, or for the attribute named by `claims_of` those after the
     claim id `after`. The facts and their best values count every claim; the page shows a
     bounded number. An error text when the link was not one the page gave out."""
@@ -276,11 +277,16 @@ def _page_fact_claims(facts, params) -> str:
             after = int(raw)
         else:
             error = BAD_PAGE_LINK
+    claim_url, source_url, contradiction_url = map(pk_url, ("claim", "source", "contradiction"))
     for fact in facts:
         code = fact.attribute.code
         start = after if code == paged else 0
         rest = [claim for claim in fact.claims if claim.pk > start]
         fact.shown = rest[:CLAIMS_PER_FACT]
+        for claim in fact.shown:
+            claim.url, claim.source_url = claim_url(claim.pk), source_url(claim.source_id)
+        for contradiction in fact.contradictions:
+            contradiction.url = contradiction_url(contradiction.pk)
         fact.more_query = None
         if len(rest) > CLAIMS_PER_FACT:
             fact.more_query = urlencode({"claims_of": code, "after": fact.shown[-1].pk})
