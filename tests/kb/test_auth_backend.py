@@ -1,0 +1,58 @@
+"""Who may do what, as the site asks on every signed-in page: a user's own permissions and
+their role's, read in one query, none for an inactive account, all for a superuser."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from kb.services import account_create, role_revoke
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(user):
+    """The account as the next request reads it (no permissions remembered)."""
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def account(role: str):
+    return account_create(username=f"a-{role}", email="", role=role, password="x8!Kq2#pLm")
+
+
+def test_an_editor_holds_the_roles_permissions_read_in_one_query(django_assert_num_queries):
+    editor = fresh(account("editor"))
+
+    with django_assert_num_queries(1):
+        assert editor.has_perm("claims.resolve_contradiction")
+        assert editor.has_perm("claims.flag_contradiction")
+        assert not editor.has_perm("auth.add_user")
+
+
+def test_own_and_role_permissions_both_count_and_a_revoked_role_takes_its_own_away():
+    analyst = account("analyst")
+    analyst.user_permissions.add(Permission.objects.get(codename="resolve_contradiction"))
+
+    assert fresh(analyst).has_perm("claims.flag_contradiction")  # the role's
+    assert fresh(analyst).has_perm("claims.resolve_contradiction")  # the account's own
+
+    role_revoke(user=analyst, role="analyst")
+
+    assert not fresh(analyst).has_perm("claims.flag_contradiction")
+    assert fresh(analyst).has_perm("claims.resolve_contradiction")
+
+
+def test_a_researcher_an_inactive_account_and_a_superuser():
+    researcher = account("researcher")
+    inactive = account("editor")
+    inactive.is_active = False
+    inactive.save()
+    root = get_user_model().objects.create_superuser("root", "", "x8!Kq2#pLm")
+
+    assert fresh(researcher).get_all_permissions() == set()
+    assert not fresh(inactive).has_perm("claims.resolve_contradiction")
+    assert fresh(root).get_all_permissions() == {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Permission.objects.select_related("content_type")
+    }
