@@ -138,10 +138,16 @@ def attach_positions(contradictions) -> None:
 def attach_decisions(contradictions) -> None:
     """Set `decisions` on each contradiction: every decision recorded on it, oldest first,
     from its history rows (a decision is a row with a resolved_at no earlier row had). One
-    query."""
+    query, none when none of them was ever decided: a decision sets resolved_at, and only a
+    reopening (which sets reopened_at) clears it."""
     by_id = {contradiction.pk: contradiction for contradiction in contradictions}
     for contradiction in by_id.values():
         contradiction.decisions = []
+    by_id = {
+        pk: contradiction
+        for pk, contradiction in by_id.items()
+        if contradiction.resolved_at is not None or contradiction.reopened_at is not None
+    }
     if not by_id:
         return
     columns = ("id", "resolved_at", "status", "outcome", "note", "resolved_by__username")

@@ -250,3 +250,16 @@ def test_decisions_cost_one_query_for_a_whole_page(api, small, editor):
     assert one_row == many_rows <= 6
     found = api.get(CONTRADICTIONS).json()["results"]
     assert [len(row["decisions"]) for row in found] == [1, 1]
+
+
+def test_a_contradiction_never_decided_reads_no_decision_history(api, small, editor):
+    undecided, other = contradiction_of("deal_value"), contradiction_of("lethal")
+    path = f"{CONTRADICTIONS}{undecided.pk}/"
+
+    before = count_queries(lambda: api.get(path))
+    decide(other, editor, "sources_disagree", "Unsettled.", None)
+    decide(undecided, editor, "one_is_wrong", "The fact sheet is primary.")
+    after = count_queries(lambda: api.get(path))
+
+    assert after == before + 1  # the decision history, read only once there is one
+    assert len(api.get(path).json()["decisions"]) == 1
