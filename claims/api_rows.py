@@ -21,7 +21,7 @@ from rest_framework.fields import DateTimeField
 
 from claims.display import plain_decimal, value_display
 from claims.facts import FACT_CLAIM_ORDER, facts_of
-from claims.models import Attribute, Claim, Contradiction
+from claims.models import Attribute, Claim, Contradiction, Rank
 from claims.selectors import Position, attach_corroboration, attach_decisions
 from claims.selectors.claims import OpenContradictionIds
 from claims.selectors.contradictions import ContradictionMemberships
@@ -114,6 +114,13 @@ class ClaimRow:
             self.source__derived_from_id,
             self.grade,
         )
+
+    @property
+    def publisher_name(self) -> str | None:
+        return self.source__publisher__name
+
+    def get_rank_display(self) -> str:
+        return Rank(self.rank).label
 
     @property
     def grade(self) -> str:
@@ -411,13 +418,14 @@ def fact_claim_values():
     return _fact_claims().all()
 
 
-def entity_facts_data(entity, claims, *, as_rows: bool = False):
-    """An entity's facts as the API gives them (EntityFactsSerializer's), by the one best-value
-    rule (claims.facts.facts_of) over `claims` (fact_claim_values() of the entity's claims,
-    filtered as the request asks); with `as_rows`, one FactRowSerializer row a claim (the CSV).
-    Four queries whatever the number of claims: the claims (with their attributes), the
-    entity's contradictions, and the corroboration's two."""
-    attribute_columns = _FACT_ATTRIBUTE_COLUMNS
+def entity_fact_rows(entity, claims=None) -> tuple[list, list[ClaimRow]]:
+    """An entity's facts by the one best-value rule (claims.facts.facts_of) over `claims`
+    (fact_claim_values() of the entity's claims, filtered as the caller likes; by default all
+    of them), read as ClaimRows, each with its attribute; and those rows. Two queries: the
+    claims with their attributes, the entity's contradictions. The API's facts and the
+    entity's page both read them so."""
+    if claims is None:
+        claims = fact_claim_values().filter(subject=entity)
     rows = [claim_row(values) for values in claims]
     attributes: dict[int, Attribute] = {}
     for row in rows:
@@ -425,10 +433,19 @@ def entity_facts_data(entity, claims, *, as_rows: bool = False):
         if attribute is None:
             attribute = attributes[row.attribute_id] = Attribute(
                 id=row.attribute_id,
-                **{column[11:]: getattr(row, column) for column in attribute_columns},
+                **{column[11:]: getattr(row, column) for column in _FACT_ATTRIBUTE_COLUMNS},
             )
         row.attribute = attribute
-    facts = facts_of(entity, rows)
+    return facts_of(entity, rows), rows
+
+
+def entity_facts_data(entity, claims, *, as_rows: bool = False):
+    """An entity's facts as the API gives them (EntityFactsSerializer's), by the one best-value
+    rule (claims.facts.facts_of) over `claims` (fact_claim_values() of the entity's claims,
+    filtered as the request asks); with `as_rows`, one FactRowSerializer row a claim (the CSV).
+    Four queries whatever the number of claims: the claims (with their attributes), the
+    entity's contradictions, and the corroboration's two."""
+    facts, rows = entity_fact_rows(entity, claims)
     attach_corroboration(claims=rows)
     written: dict[int, dict] = {}
     claim_of = {row.id: claim_data(row, written) for row in rows}

@@ -1,6 +1,7 @@
 """An entity's facts: per attribute, every value claimed, the best value and whether it is
-contested. The one place the best-value rule lives; the entity page, the API's facts endpoint
-and every other reader call `entity_facts`.
+contested. The one place the best-value rule lives (`facts_of`); the entity page and the API's
+facts endpoint read it over an entity's claims as column values (claims.api_rows.entity_fact_rows),
+`entity_facts` over claims as models.
 
 The rule (SPEC section 1's ranks, as in Wikidata):
 

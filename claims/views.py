@@ -19,8 +19,8 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from claims import selectors, values
+from claims.api_rows import entity_fact_rows
 from claims.display import choice_selects, claim_reading, pk_url, queue_rows
-from claims.facts import entity_facts
 from claims.filters import QUEUE_STATUS_CHOICES, ContradictionQueueFilter, SourceIndexFilter
 from claims.forms import (
     SUBJECT_DATALIST,
@@ -243,7 +243,7 @@ def entity_detail(request, pk: int):
             else:
                 messages.success(request, "The claims are flagged for the editors.")
                 return redirect("contradiction", pk=flag.pk)
-    facts = entity_facts(entity)
+    facts, _ = entity_fact_rows(entity)
     paging_error = _page_fact_claims(facts, request.GET)
     return render(
         request,
