@@ -7,6 +7,7 @@ from django.db import connection
 
 from claims.corroboration import Corroboration, Origin, SourceFact, corroborate
 from claims.models import Claim
+from sources.models import Publisher, Source, grade_in_force
 from sources.selectors import SourceLink, source_chains
 
 # A claim not stored yet: no claim gives its value.
@@ -40,41 +41,61 @@ def attach_corroboration(*, claims=(), positions=()) -> None:
     """Set `corroboration` on each claim (the independent sources giving its value, as
     claim_corroboration) and on each position (the independent sources behind its claims, as
     position_corroboration). At most two queries whatever their number: the sources of the
-    claims giving the claims' values, and every source involved with its derivation chain."""
+    claims giving the claims' values, named; then, only where a source derives from one not
+    read yet or a position's source was not, those with their derivation chains."""
     claims, positions = list(claims), list(positions)
-    sources_of = _same_value_sources([claim.pk for claim in claims if claim.pk is not None])
+    sources_of, named = _same_value_sources([claim.pk for claim in claims if claim.pk is not None])
     groups = [sources_of[claim.pk] for claim in claims if claim.pk in sources_of]
     groups += [[claim.source_id for claim in position.claims] for position in positions]
-    found = iter(_corroborations(groups, source_chains({pk for group in groups for pk in group})))
+    unread = {pk for group in groups for pk in group if pk not in named}
+    unread |= {
+        link.derived_from
+        for link in named.values()
+        if link.derived_from is not None and link.derived_from not in named
+    }
+    if unread:
+        named.update(source_chains(unread))
+    found = iter(_corroborations(groups, named))
     for claim in claims:
         claim.corroboration = next(found) if claim.pk in sources_of else _NONE
     for position in positions:
         position.corroboration = next(found)
 
 
-def _same_value_sources(claim_ids: list[int]) -> dict[int, list[int]]:
+def _same_value_sources(claim_ids: list[int]) -> tuple[dict[int, list[int]], dict[int, SourceLink]]:
     """{claim id: the ids of the sources of the claims giving its value, its own included}:
     the claims of its subject and attribute whose value is the same (claims.facts.
-    value_identity, as claims.facts.same_value_sql says it in SQL). One query through the
-    subject-and-attribute index, none for no claims."""
+    value_identity, as claims.facts.same_value_sql says it in SQL); and those sources, each
+    a SourceLink with its grade in force. One query through the subject-and-attribute index,
+    none for no claims."""
     # claims.facts reads through claims.selectors: imported here, once both are loaded.
     from claims.facts import same_value_sql
 
     ids = sorted(set(claim_ids))
     if not ids:
-        return {}
-    table = connection.ops.quote_name(Claim._meta.db_table)
+        return {}, {}
+    quote = connection.ops.quote_name
+    table = quote(Claim._meta.db_table)
+    sources, publishers = quote(Source._meta.db_table), quote(Publisher._meta.db_table)
     sql = (
-        f"SELECT DISTINCT claim.id, other.source_id FROM {table} claim "
+        f"SELECT DISTINCT claim.id, s.id, s.key, s.title, s.derived_from_id, s.reliability, "
+        f"p.default_reliability FROM {table} claim "
         f"JOIN {table} other ON {same_value_sql('claim', 'other')} "
-        f"WHERE claim.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY claim.id, other.source_id"
+        f"JOIN {sources} s ON s.id = other.source_id "
+        f"LEFT JOIN {publishers} p ON p.id = s.publisher_id "
+        f"WHERE claim.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY claim.id, s.id"
     )
     found: dict[int, list[int]] = {}
+    named: dict[int, SourceLink] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
-        for claim_id, source_id in cursor.fetchall():
+        for claim_id, source_id, key, title, derived_from, reliability, default in cursor:
             found.setdefault(claim_id, []).append(source_id)
-    return found
+            if source_id not in named:
+                named[source_id] = SourceLink(
+                    source_id, key, title, derived_from, grade_in_force(reliability, default)
+                )
+    return found, named
 
 
 def _corroborations(groups: list[list[int]], named: dict[int, SourceLink]) -> list[Corroboration]:

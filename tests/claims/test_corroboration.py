@@ -177,6 +177,49 @@ def test_a_claims_corroboration_counts_the_sources_giving_the_same_value(
     assert [origin.source.key for origin in found.origins] == ["wire", "other"]
 
 
+def test_a_value_whose_sources_derive_from_none_outside_it_is_read_in_one_query(
+    position, django_assert_num_queries
+):
+    from claims.models import Claim
+    from claims.selectors import claim_corroboration
+
+    # Every source behind the value, the wire story the copy repeats included, comes with the
+    # claims giving it: nothing more to read.
+    copy = Claim.objects.get(key="claim-copy")
+    with django_assert_num_queries(1):
+        found = claim_corroboration(copy)
+
+    assert found.independent == 2
+
+
+def test_a_source_repeating_one_that_gives_another_value_is_named_by_a_second_query(
+    position, django_assert_num_queries
+):
+    from claims.models import Claim
+    from claims.selectors import claim_corroboration
+    from claims.services import claim_create, value_parse
+    from tests.factories import SourceFactory
+
+    wire = Claim.objects.get(key="claim-wire")
+    rewrite = SourceFactory(key="rewrite", title="Rewrite", derived_from=wire.source)
+    claim = claim_create(
+        key="claim-rewrite",
+        subject=wire.subject,
+        attribute=wire.attribute,
+        source=rewrite,
+        value=value_parse(attribute=wire.attribute, text="$9 million"),
+        quote="$9 million",
+        credibility=3,
+    )
+
+    with django_assert_num_queries(2):  # the value's sources; then the wire story it repeats
+        found = claim_corroboration(claim)
+
+    assert found.independent == 1
+    assert found.origins[0].source.key == "rewrite"
+    assert found.origins[0].repeats.title == "Wire story"
+
+
 def test_the_side_by_side_page_says_how_many_independent_sources_back_each_position(
     client, position
 ):
