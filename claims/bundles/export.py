@@ -17,6 +17,7 @@ from claims.bundles.schema import FORMAT
 from claims.display import claim_value, date_value
 from claims.models import Attribute, Claim, Contradiction, ContradictionClaim, ValueType
 from kb.models import Entity, EntityAlias
+from kb.runtime import bulk_allocation
 from sources.models import Publisher, Source
 
 CHUNK = 2000  # claims fetched per round trip
@@ -96,7 +97,7 @@ def bundle_export() -> dict:
         for a in Attribute.objects.order_by("code")
     ]
     claims = Claim.objects.order_by("key").values_list(*CLAIM_COLUMNS)
-    dates = _Dates()
+    dates, values = _Dates(), _Values()
     flags = Contradiction.objects.filter(
         origin=Contradiction.Origin.MANUAL, withdrawn_at__isnull=True
     ).order_by("key")
@@ -111,7 +112,7 @@ def bundle_export() -> dict:
         "sources": sources,
         "entities": entities,
         "attributes": attributes,
-        "claims": [_claim_out(row, dates) for row in claims.iterator(chunk_size=CHUNK)],
+        "claims": [_claim_out(row, dates, values) for row in claims.iterator(chunk_size=CHUNK)],
         "flags": [
             {"key": key, "claims": sorted(members.get(pk, [])), "note": note}
             for pk, key, note in flags.values_list("pk", "key", "flag_note")
@@ -124,7 +125,8 @@ def bundle_export_text() -> bytes:
     final newline, written by orjson. orjson writes a float's exponent without json's
     padding ("1e-7", not "1e-07"); a document holding such a float (a tolerance below
     0.0001) is written by json itself."""
-    bundle = bundle_export()
+    with bulk_allocation(acyclic=True):
+        bundle = bundle_export()
     if any(
         isinstance(number, float) and "e" in repr(number)
         for attribute in bundle["attributes"]
@@ -163,7 +165,29 @@ class _Dates(dict):
         return iso
 
 
-def _claim_out(row: tuple, dates: _Dates) -> dict:
+class _Values(dict):
+    """The bundle form of each distinct stored value (type, amount, bound, qualifier, currency,
+    unit, date, precision), worked out once: a knowledge base repeats its figures and dates
+    (every source that gives the port's cost gives the same few)."""
+
+    def __missing__(self, columns):
+        value_type, amount, amount_max, qualifier, currency, unit, date, precision = columns
+        self[columns] = out = claim_value(
+            SimpleNamespace(
+                value_type=value_type,
+                amount=amount,
+                amount_max=amount_max,
+                qualifier=qualifier,
+                currency=currency,
+                unit=unit,
+                date_value=date,
+                date_precision=precision,
+            )  # fmt: skip
+        ).to_dict()
+        return out
+
+
+def _claim_out(row: tuple, dates: _Dates, values: _Values) -> dict:
     (
         key, subject, attribute, value_type, amount, amount_max, qualifier, currency, unit,
         date, date_precision, entity, boolean, text, value_as_written, valid_from,
@@ -177,18 +201,10 @@ def _claim_out(row: tuple, dates: _Dates) -> dict:
     elif value_type == ValueType.TEXT:
         value_out = {"text": text}
     else:
-        value_out = claim_value(
-            SimpleNamespace(
-                value_type=value_type,
-                amount=amount,
-                amount_max=amount_max,
-                qualifier=qualifier,
-                currency=currency,
-                unit=unit,
-                date_value=date,
-                date_precision=date_precision,
-            )  # fmt: skip
-        ).to_dict()
+        # A copy: the claims of one value must not share a dict a caller could change.
+        value_out = dict(
+            values[value_type, amount, amount_max, qualifier, currency, unit, date, date_precision]
+        )
     return {
         "key": key,
         "subject": subject,

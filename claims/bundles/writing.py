@@ -44,6 +44,7 @@ from claims.services import (
 )
 from claims.services.attributes import RULE_FIELDS, attribute_groups
 from kb.models import Entity, EntityAlias
+from kb.runtime import bulk_allocation
 from kb.services import unique_aliases
 from sources.models import Publisher, Source
 
@@ -151,7 +152,7 @@ def bundle_import(
     """
     progress = progress or NoProgress()
     report = ImportReport(dry_run=dry_run)
-    with _no_query_log(), transaction.atomic():
+    with _no_query_log(), bulk_allocation(), transaction.atomic():
         _one_import_at_a_time(wait=wait, waiting=waiting)
         reader = _Reader(
             bundle,
