@@ -238,6 +238,15 @@ def test_text_no_database_can_keep_is_refused_with_its_place(change, place, mess
     assert refused(spoiled(change)) == [f"{place}: {message}"]
 
 
+def test_text_that_only_spells_out_an_escape_is_kept_as_written():
+    # The six characters \u0000 (JSON "\\u0000"), not a NUL: nothing to refuse.
+    bundle = spoiled(lambda b: b["sources"][0].update(notes="JSON writes NUL as \\u0000"))
+    bundle_import(bundle=bundle)
+    assert Source.objects.get(key=bundle["sources"][0]["key"]).notes == (
+        "JSON writes NUL as \\u0000"
+    )
+
+
 @pytest.mark.parametrize(
     ("change", "place"),
     [
