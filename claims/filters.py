@@ -28,6 +28,7 @@ from claims.selectors import (
 )
 from kb.filters import (
     APIFilterSet,
+    ListedModelChoiceFilter,
     PartialDateFilter,
     PeriodOverlapFilter,
     SearchFilter,
@@ -253,7 +254,7 @@ class ContradictionQueueFilter(django_filters.FilterSet):
         field_name="subject__kind", lookup_expr="exact", choices=EntityKind.choices,
         label="Entity kind", empty_label="any kind",
     )  # fmt: skip
-    attribute = django_filters.ModelChoiceFilter(
+    attribute = ListedModelChoiceFilter(
         field_name="attribute",
         queryset=Attribute.objects.order_by("label"),
         to_field_name="code",
@@ -310,7 +311,7 @@ class SourceIndexFilter(django_filters.FilterSet):
         choices=Reliability.choices, method="filter_grade", label="Grade",
         empty_label="any grade",
     )  # fmt: skip
-    publisher = django_filters.ModelChoiceFilter(
+    publisher = ListedModelChoiceFilter(
         field_name="publisher", lookup_expr="exact", queryset=lambda request: publisher_choices(),
         label="Publisher", empty_label="any publisher",
     )  # fmt: skip
