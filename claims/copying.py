@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -165,4 +166,6 @@ def _text(value) -> str:
         return value.isoformat()
     if isinstance(value, (int, Decimal)):
         return str(value)
+    if isinstance(value, (dict, list)):  # a JSONField's value
+        return _text(json.dumps(value))
     raise TypeError(f"cannot COPY a {type(value).__name__}: {value!r}")

@@ -20,8 +20,8 @@ from claims.bundles import CHANGE_REASON, BundleInvalid, bundle_import, bundle_p
 from claims.bundles.schema import _ITEMS, _QUICK, DEFINITIONS
 from claims.management.commands.synthetic_bundle import synthetic_bundle
 from claims.models import Attribute, Claim, Contradiction, ContradictionClaim
-from kb.models import Entity
-from sources.models import Source
+from kb.models import Entity, EntityAlias
+from sources.models import Publisher, Source
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -119,6 +119,55 @@ def test_history_rows_are_those_of_the_old_path(analyst, monkeypatch):
         (r["history_user_id"], r["history_change_reason"], r["history_type"]) for r in fast
     } == {(analyst.pk, CHANGE_REASON, "+")}
     assert {r["created_by_id"] for r in fast} == {analyst.pk}
+
+
+def head_rows() -> dict[str, list[dict]]:
+    """The rows of the sections before the claims and their history rows, each row's ids
+    and times left out and its references given as the keys (names) they point to."""
+    key_of = {
+        "publisher_id": dict(Publisher.objects.values_list("pk", "name")),
+        "derived_from_id": dict(Source.objects.values_list("pk", "key")),
+        "entity_id": dict(Entity.objects.values_list("pk", "key")),
+    }
+    left_out = {"id", "history_id", "history_date", "created_at", "updated_at", "fetched_at"}
+    found = {}
+    for model in (Publisher, Source, Entity, EntityAlias, Attribute):
+        for table in (model, model.history.model):
+            rows = []
+            for row in table.objects.values():
+                for column, keys in key_of.items():
+                    if column in row:
+                        row[column] = keys.get(row[column])
+                rows.append({k: v for k, v in row.items() if k not in left_out})
+            found[table.__name__] = sorted(rows, key=repr)
+    return found
+
+
+@postgres_only
+def test_the_sections_before_the_claims_are_written_as_the_old_path_wrote_them(
+    analyst, monkeypatch, demo_bundle
+):
+    bundle = synthetic_bundle(claims=300)
+    for section in ("publishers", "sources", "entities", "attributes"):
+        bundle[section] = demo_bundle.get(section, []) + bundle.get(section, [])
+    (fast, _), (old, _) = both_ways(bundle, analyst, monkeypatch, head_rows)
+
+    assert fast == old
+    assert len(fast["HistoricalSource"]) == len(bundle["sources"])
+    assert fast["HistoricalEntityAlias"]  # the demo's aliases, recorded
+    assert {
+        (row["history_user_id"], row["history_change_reason"], row["history_type"])
+        for rows in fast.values()
+        for row in rows
+        if "history_type" in row
+    } == {(analyst.pk, CHANGE_REASON, "+")}
+
+
+@postgres_only
+def test_new_sources_keep_their_times_and_history_moment(analyst):
+    bundle_import(bundle=synthetic_bundle(claims=20), user=analyst)
+    source = Source.objects.first()
+    assert source.history.get().history_date == source.created_at
 
 
 @postgres_only
