@@ -232,7 +232,8 @@ def datetime_data(value) -> str | None:
 # The columns of a contradiction the API shows.
 CONTRADICTION_COLUMNS = (
     "id", "status", "outcome", "note", "subject_id", "subject__key", "subject__name",
-    "subject__kind", "attribute__code", "attribute__label", "detected_at", "resolved_at",
+    "subject__kind", "attribute_id", "attribute__code", "attribute__label", "detected_at",
+    "resolved_at",
     "origin", "flag_note", "flagged_by__username", "resolved_by__username", "reopened_at",
     "reopen_reason", "withdrawn_at", "withdrawn_reason",
 )  # fmt: skip
@@ -276,7 +277,7 @@ def contradictions_data(rows: list[dict]) -> list[dict]:
         row.__dict__ = values
         contradictions.append(row)
     attach_decisions(contradictions)
-    positions = _positions([row.id for row in contradictions])
+    positions = _positions(contradictions)
     claims = [claim for found in positions.values() for p in found for claim in p.claims]
     attach_corroboration(
         claims=claims, positions=[p for found in positions.values() for p in found]
@@ -285,32 +286,63 @@ def contradictions_data(rows: list[dict]) -> list[dict]:
     return [contradiction_data(row, positions.get(row.id, []), written) for row in contradictions]
 
 
+# A claim's subject and attribute as they are shown: a contradiction's claims share its own.
+GROUP_COLUMNS = (
+    "subject__key", "subject__name", "subject__kind", "attribute__code", "attribute__label",
+)  # fmt: skip
+
+
 @functools.cache
 def _position_claims():
-    return claim_values(
-        Claim.objects.all(),
+    # The claims' subject and attribute are taken from their contradiction, not joined again:
+    # PostgreSQL took longer to plan the join of both (1.4 ms) than to run it (0.2 ms).
+    columns = [column for column in CLAIM_COLUMNS if column not in GROUP_COLUMNS]
+    return Claim.objects.values(
+        *columns,
+        open_contradiction_ids=OpenContradictionIds(),
+        all_contradictions=MembershipRows(),
         contradiction_id=F("memberships__contradiction_id"),
         position=F("memberships__position"),
     )
 
 
 def _position_claim_values():
-    """claim_values() of every claim in every contradiction it stands in, with the
-    contradiction's id and the claim's position in it, to filter by contradiction: built once
-    per process (as every_claim_values)."""
+    """claim_values() of every claim in every contradiction it stands in, less GROUP_COLUMNS
+    (_positions takes them from the contradiction), with the contradiction's id and the
+    claim's position in it, to filter by contradiction: built once per process (as
+    every_claim_values)."""
     return _position_claims().all()
 
 
-def _positions(contradiction_ids: list[int]) -> dict[int, list[Position]]:
+def _positions(contradictions: list[ContradictionRow]) -> dict[int, list[Position]]:
     """{contradiction id: its positions in order, each with its claims (ClaimRow) in value
-    order and its display (its first claim's value)}: one query."""
-    if not contradiction_ids:
+    order and its display (its first claim's value)}: one query, and one more should a claim
+    name another subject or attribute than its contradiction (never, as things are written)."""
+    if not contradictions:
         return {}
-    rows = (
+    by_id = {row.id: row for row in contradictions}
+    rows = list(
         _position_claim_values()
-        .filter(contradiction_id__in=contradiction_ids)
+        .filter(contradiction_id__in=list(by_id))
         .order_by("contradiction_id", *POSITION_ORDER)
     )
+    odd = []
+    for values in rows:
+        contradiction = by_id[values["contradiction_id"]]
+        if (values["subject_id"], values["attribute_id"]) == (
+            contradiction.subject_id,
+            contradiction.attribute_id,
+        ):
+            values.update({column: getattr(contradiction, column) for column in GROUP_COLUMNS})
+        else:
+            odd.append(values)
+    if odd:
+        own = Claim.objects.filter(pk__in={values["id"] for values in odd}).values(
+            "id", *GROUP_COLUMNS
+        )
+        own = {values.pop("id"): values for values in own}
+        for values in odd:
+            values.update(own[values["id"]])
     found: dict[int, list[Position]] = {}
     for values in rows:
         claim = claim_row(values)
