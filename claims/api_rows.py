@@ -435,18 +435,25 @@ def entity_ref_data(entity) -> dict:
 _FACT_ATTRIBUTE_COLUMNS = [f"attribute__{name}" for name in ATTRIBUTE_COLUMNS[1:]]
 
 
+_SUBJECT_COLUMNS = ("subject__key", "subject__name", "subject__kind")
+
+
 @functools.cache
 def _fact_claims():
-    return claim_values(
-        Claim.objects.order_by(*FACT_CLAIM_ORDER),
+    # The subject's columns are the entity's, not joined again (as a contradiction's claims).
+    return Claim.objects.order_by(*FACT_CLAIM_ORDER).values(
+        *(column for column in CLAIM_COLUMNS if column not in _SUBJECT_COLUMNS),
         *(column for column in _FACT_ATTRIBUTE_COLUMNS if column not in CLAIM_COLUMNS),
+        open_contradiction_ids=OpenContradictionIds(),
+        all_contradictions=MembershipRows(),
     )
 
 
 def fact_claim_values():
     """claim_values() of every claim with its attribute's columns, in the order the best-value
     rule reads them (FACT_CLAIM_ORDER), for entity_facts_data once filtered to an entity's
-    claims: built once per process (as every_claim_values)."""
+    claims (which gives their subject's columns): built once per process (as
+    every_claim_values)."""
     return _fact_claims().all()
 
 
@@ -459,8 +466,12 @@ def entity_fact_rows(entity, claims=None) -> tuple[list, list[ClaimRow]]:
     if claims is None:
         claims = fact_claim_values().filter(subject=entity)
     rows = [claim_row(values) for values in claims]
+    subject = {column: getattr(entity, column[9:]) for column in _SUBJECT_COLUMNS}
     attributes: dict[int, Attribute] = {}
     for row in rows:
+        if row.subject_id != entity.id:
+            raise ValueError(f"claim {row.id} is not of entity {entity.id}")
+        row.__dict__.update(subject)
         attribute = attributes.get(row.attribute_id)
         if attribute is None:
             attribute = attributes[row.attribute_id] = Attribute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from claims.api_rows import entity_fact_rows, fact_claim_values
 from claims.models import Contradiction
 from kb.models import Entity
 from tests.api.conftest import claim, contradiction_of
@@ -128,3 +129,23 @@ def test_facts_cost_a_few_queries_whatever_the_number_of_claims(
     # same values and their sources' derivation chains.
     with django_assert_max_num_queries(6):
         api.get(f"/api/v1/entities/{entity.pk}/facts/")
+
+
+def test_a_facts_claim_names_its_entity_as_the_claims_endpoint_does(api, small):
+    entity = Entity.objects.get(key="port-alpha")
+    facts = facts_of(api, "port-alpha")
+
+    shown = [c for fact in facts.values() for v in fact["values"] for c in v["claims"]]
+    assert shown
+    for claim_shown in shown:
+        alone = api.get(f"/api/v1/claims/{claim_shown['id']}/").json()
+        assert claim_shown["subject"] == alone["subject"]
+        assert claim_shown["subject"]["key"] == entity.key
+
+
+def test_facts_refuse_claims_of_another_entity(small):
+    # The subject's columns come from the entity: read over another's claims, they would
+    # name the wrong one.
+    alpha, beta = Entity.objects.get(key="port-alpha"), Entity.objects.get(key="deal-beta")
+    with pytest.raises(ValueError, match="is not of entity"):
+        entity_fact_rows(alpha, fact_claim_values().filter(subject=beta))
