@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from claims import conflicts
-from claims.copying import copy_applies, rows_create
+from claims.copying import copy_applies, instances_create, rows_create
 from claims.display import claim_value_display
 from claims.models import (
     Attribute,
@@ -300,16 +300,8 @@ def _create_copied(changes: _Changes, report: RecheckReport, user) -> None:
     """changes.create written with COPY (claims.copying), recorded in the history as
     bulk_create_with_history records it: for the many contradictions of an import."""
     now = timezone.now()
-    fields = [
-        f.attname
-        for f in Contradiction._meta.concrete_fields
-        if not f.primary_key and f.attname != "detected_at"
-    ]
-    ids = rows_create(
-        Contradiction,
-        ({name: getattr(c, name) for name in fields} for c, _ in changes.create),
-        now=now,
-        history=(user, "detected"),
+    ids = instances_create(
+        Contradiction, [c for c, _ in changes.create], now=now, history=(user, "detected")
     )
     rows_create(
         ContradictionClaim,

@@ -12,13 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from claims.bundles.reading import PERIOD_ENDS_BEFORE_IT_STARTS, NoProgress, Plan, _Reader
 from claims.bundles.schema import SECTIONS, BundleInvalid, Problem
-from claims.copying import copy_applies, rows_create
+from claims.copying import copy_applies, instances_create, rows_create
 from claims.detection import RecheckReport, groups_recheck
 from claims.display import date_value
 from claims.models import (
@@ -396,7 +396,7 @@ class _Writer:
     def _create(self, model, instances: list) -> list:
         """Save new instances with their history (created by the import's user, now, for
         CHANGE_REASON), as bulk_create_with_history does; on PostgreSQL with COPY
-        (copying.rows_create) from the instances' column values, without a second instance
+        (copying.instances_create) from the instances' column values, without a second instance
         per history row. Returns the instances, saved."""
         if not copy_applies():
             return bulk_create_with_history(
@@ -406,18 +406,7 @@ class _Writer:
                 default_user=self.user,
                 default_change_reason=CHANGE_REASON,
             )
-        now = timezone.now()
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        for column in fields:
-            if getattr(column, "auto_now", False) or getattr(column, "auto_now_add", False):
-                for instance in instances:
-                    setattr(instance, column.attname, now)
-        rows = [{f.attname: getattr(instance, f.attname) for f in fields} for instance in instances]
-        ids = rows_create(model, rows, now=now, history=(self.user, CHANGE_REASON))
-        for instance, pk in zip(instances, ids, strict=True):
-            instance.pk = pk
-            instance._state.adding = False
-            instance._state.db = DEFAULT_DB_ALIAS
+        instances_create(model, instances, now=timezone.now(), history=(self.user, CHANGE_REASON))
         return instances
 
     def _publishers(self) -> None:
