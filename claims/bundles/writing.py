@@ -18,7 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from claims.bundles.reading import PERIOD_ENDS_BEFORE_IT_STARTS, NoProgress, Plan, _Reader
 from claims.bundles.schema import SECTIONS, BundleInvalid, Problem
-from claims.copying import copy_applies, instances_create, rows_create
+from claims.copying import copy_applies, instances_create, overlapped, rows_create
 from claims.detection import RecheckReport, groups_recheck
 from claims.display import date_value
 from claims.models import (
@@ -152,7 +152,7 @@ def bundle_import(
     """
     progress = progress or NoProgress()
     report = ImportReport(dry_run=dry_run)
-    with _no_query_log(), bulk_allocation(), transaction.atomic():
+    with _no_query_log(), bulk_allocation(), transaction.atomic(), overlapped():
         _one_import_at_a_time(wait=wait, waiting=waiting)
         reader = _Reader(
             bundle,
