@@ -42,9 +42,9 @@ def test_the_copies_are_sent_from_another_thread_and_it_ends_with_the_block(monk
     threads = set()
     real = copying._Sender._run
 
-    def run(self, statement, text):
+    def run(self, statement, data):
         threads.add(threading.current_thread())
-        return real(self, statement, text)
+        return real(self, statement, data)
 
     monkeypatch.setattr(copying._Sender, "_run", run)
     before = threading.active_count()
@@ -88,9 +88,9 @@ def test_an_import_sends_its_copies_from_the_other_thread(analyst, monkeypatch):
     sent = []
     real = copying._Sender.send
 
-    def send(self, statement, text):
+    def send(self, statement, data):
         sent.append(statement.split(" (")[0])
-        return real(self, statement, text)
+        return real(self, statement, data)
 
     monkeypatch.setattr(copying._Sender, "send", send)
     report = bundle_import(bundle=synthetic_bundle(claims=200), user=analyst)
