@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -167,6 +168,19 @@ def bundle_read(bundle, progress: NoProgress) -> Plan:
 
 # Claims read at a time by read_claims: what the import holds of them at once.
 CLAIMS_CHUNK = 20_000
+
+
+# What a read row carries besides its columns: its place in the bundle ("claims[3]") and the
+# names its entry gives (_one sets both).
+ROW_EXTRAS = ("_place", "_given")
+
+
+def row_columns(row: dict, leave_out: Iterable[str] = ()) -> dict:
+    """A read row's columns: the row without ROW_EXTRAS and the names in `leave_out`."""
+    columns = row.copy()
+    for name in (*ROW_EXTRAS, *leave_out):
+        columns.pop(name, None)
+    return columns
 
 
 class _Reader:
@@ -667,8 +681,7 @@ class _References:
             if row["code"]:
                 stored = self.attributes.get(row["code"])
                 if stored is None:
-                    fields = {k: v for k, v in row.items() if not k.startswith("_")}
-                    attribute = Attribute(**fields)
+                    attribute = Attribute(**row_columns(row))
                 else:
                     # The fields the entry leaves out keep their stored values.
                     attribute = copy.copy(stored)

@@ -6,6 +6,7 @@ It runs to about 500 lines because the import is one transaction whose steps sha
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict, deque
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -16,7 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from claims.bundles.reading import PERIOD_ENDS_BEFORE_IT_STARTS, NoProgress, Plan, _Reader
+from claims.bundles.reading import (
+    PERIOD_ENDS_BEFORE_IT_STARTS,
+    NoProgress,
+    Plan,
+    _Reader,
+    row_columns,
+)
 from claims.bundles.schema import SECTIONS, BundleInvalid, Problem
 from claims.copying import copy_applies, instances_create, overlapped, rows_create
 from claims.detection import RecheckReport, groups_recheck
@@ -268,16 +275,18 @@ COLUMNS = {
 
 def _kept(section: str, row: dict) -> frozenset[str]:
     """The columns an existing row keeps because its entry leaves their fields out."""
+    return _kept_of(section, row["_given"])
+
+
+@functools.cache
+def _kept_of(section: str, given: frozenset[str]) -> frozenset[str]:
+    # Worked out once for each set of given names: a bundle's entries give a handful.
     return frozenset(
         column
         for name, columns in COLUMNS[section].items()
-        if name not in row["_given"]
+        if name not in given
         for column in columns
     )
-
-
-def _row_fields(row: dict, exclude: set[str] = frozenset()) -> dict:
-    return {k: v for k, v in row.items() if not k.startswith("_") and k not in exclude}
 
 
 class _Writer:
@@ -413,7 +422,7 @@ class _Writer:
         """The bundle's publishers section, matched by name; a publisher only named by a source
         is created by _sources with nothing but its name."""
         rows = [
-            {"name": row["name"], "fields": _row_fields(row), "keep": _kept("publishers", row)}
+            {"name": row["name"], "fields": row_columns(row), "keep": _kept("publishers", row)}
             for row in self.plan.publishers
         ]
         self.publishers, _ = self._upsert(Publisher, "publishers", rows, key_field="name")
@@ -440,7 +449,7 @@ class _Writer:
             {
                 "key": row["key"],
                 "fields": {
-                    **_row_fields(row, {"publisher", "derived_from"}),
+                    **row_columns(row, {"publisher", "derived_from"}),
                     "publisher_id": publishers[row["publisher"].strip()].pk
                     if row["publisher"].strip()
                     else None,
@@ -508,7 +517,7 @@ class _Writer:
         rows = [
             {
                 "key": row["key"],
-                "fields": _row_fields(row, {"aliases"}),
+                "fields": row_columns(row, {"aliases"}),
                 "keep": _kept("entities", row),
             }
             for row in self.plan.entities
@@ -547,7 +556,7 @@ class _Writer:
         """New attributes are created; a changed one goes through attribute_update, which moves
         the claims this bundle does not carry (it rewrites the others) or refuses the change."""
         rows = [
-            {"code": row["code"], "fields": _row_fields(row), "keep": _kept("attributes", row)}
+            {"code": row["code"], "fields": row_columns(row), "keep": _kept("attributes", row)}
             for row in self.plan.attributes
         ]
         existing = Attribute.objects.in_bulk([row["code"] for row in rows], field_name="code")
@@ -612,7 +621,7 @@ class _Writer:
         for row in planned:
             attribute = self._attribute(row["attribute"])
             source = sources[row["source"]]
-            fields = _row_fields(row, {"subject", "attribute", "source", *DATE_VALUES})
+            fields = row_columns(row, {"subject", "attribute", "source", *DATE_VALUES})
             entity_value_key = fields.pop("entity_value_key", None)
             fields.pop("entity_value", None)
             fields.update(
@@ -680,8 +689,14 @@ class _Writer:
                 new.append(row["fields"])
                 continue
             keep = row["keep"]
-            if any(
-                name not in keep and values[name] != value for name, value in row["fields"].items()
+            if (
+                any(
+                    name not in keep and values[name] != value
+                    for name, value in row["fields"].items()
+                )
+                if keep
+                # Every field as stored (a subset of the stored items, compared in C).
+                else not row["fields"].items() <= values.items()
             ):
                 changed.append(row)
             else:
