@@ -216,3 +216,32 @@ def test_the_command_names_a_lone_surrogate_in_a_late_claim(tmp_path):
     assert command_errors(tmp_path, text) == [
         f"claims[{CLAIMS - 1}].notes: " + LONE_SURROGATE.format(code="\\ud800")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "unusual"),
+    [
+        (b'{"notes": "caf\\u00e9, an emoji \\ud83d\\ude00"}', False),
+        (b'{"notes": "a NUL escaped \\u0000"}', True),
+        (b'{"notes": "a lone high surrogate \\ud800 here"}', True),
+        (b'{"notes": "a lone low surrogate \\uDC00 here"}', True),
+        (b'{"notes": "a NUL byte \x00"}', True),
+        (b'{"notes": "a surrogate in UTF-8 \xed\xa0\x80"}', True),
+    ],
+)
+def test_the_prescan_sends_what_the_stream_misreads_to_the_whole_read(tmp_path, text, unusual):
+    path = tmp_path / "bundle.json"
+    # Far into the file, past the first block, where only the quick clues let the block by.
+    path.write_bytes(b" " * (streaming._BLOCK + 5) + text)
+    if unusual:
+        with pytest.raises(streaming.Unusual):
+            streaming._prescan(path)
+    else:
+        streaming._prescan(path)
+
+
+def test_the_prescan_finds_an_escape_split_across_two_blocks(tmp_path):
+    path = tmp_path / "bundle.json"
+    path.write_bytes(b" " * (streaming._BLOCK - 3) + b'"\\u0000"')
+    with pytest.raises(streaming.Unusual):
+        streaming._prescan(path)
