@@ -245,3 +245,15 @@ def test_the_prescan_finds_an_escape_split_across_two_blocks(tmp_path):
     path.write_bytes(b" " * (streaming._BLOCK - 3) + b'"\\u0000"')
     with pytest.raises(streaming.Unusual):
         streaming._prescan(path)
+
+
+@pytest.mark.parametrize("where", ["claims", "entities"])
+def test_nesting_beyond_reason_sends_the_file_to_the_whole_read(tmp_path, where):
+    deep = "[" * (streaming.DEEPEST + 1) + "]" * (streaming.DEEPEST + 1)
+    path = tmp_path / "bundle.json"
+    path.write_text(f'{{"format": "kb-bundle/1", "{where}": [{{"notes": {deep}}}]}}')
+    with pytest.raises(streaming.Unusual):
+        streaming.StreamedBundle(path)
+    shallow = "[" * 5 + "]" * 5
+    path.write_text(f'{{"format": "kb-bundle/1", "{where}": [{{"notes": {shallow}}}]}}')
+    assert streaming.StreamedBundle(path).head["format"] == "kb-bundle/1"
