@@ -184,7 +184,12 @@ def _copy(cursor, statement: str, lines: list[str]) -> None:
         sender.send(statement, data)
         return
     with connection.wrap_database_errors:
-        cursor.cursor.copy_expert(statement, io.BytesIO(data), size=len(data) + 1)
+        _copy_bytes(cursor.cursor, statement, data)
+
+
+def _copy_bytes(raw_cursor, statement: str, data: bytes) -> None:
+    """psycopg2's COPY of `data`, read in one piece."""
+    raw_cursor.copy_expert(statement, io.BytesIO(data), size=len(data) + 1)
 
 
 class _Sender:
@@ -200,7 +205,7 @@ class _Sender:
         self.sent.append(self.pool.submit(self._run, statement, data))
 
     def _run(self, statement: str, data: bytes) -> None:
-        self.cursor.copy_expert(statement, io.BytesIO(data), size=len(data) + 1)
+        _copy_bytes(self.cursor, statement, data)
 
     def wait(self) -> None:
         """Wait for every COPY sent; raise the first one's error as Django's."""
