@@ -17,16 +17,24 @@ from rest_framework import status
 
 # Part of every ETag: bump it when the representation changes without the data changing.
 REPRESENTATION_VERSION = "2"
+# The counter of commits that added history rows (PostgreSQL; see data_version).
+DATA_VERSION_TABLE = "kb_dataversion"
+_NEWEST = "CAST(version AS TEXT) || ' ' || COALESCE(CAST(changed_at AS TEXT), '')"
 
 
 def data_version(history_models) -> tuple[str, datetime.datetime | None]:
-    """The newest history id and date of each model whose rows a response shows: one query.
+    """The data's version and when it last changed, for the models whose rows a response
+    shows: one query.
 
-    Every write to those models (bulk imports included) adds a history row, so the ids change
-    exactly when the data may have: a cheap stand-in for hashing the response.
+    Every write to those models (bulk imports included) adds a history row, so their newest
+    ids change when the data may have, as the writing transaction itself sees it. Other
+    transactions see a write when it commits, which need not be in the order of the ids (an
+    import takes its ids as it goes and commits minutes later): the counter that every
+    transaction adding history rows moves as it commits (kb_dataversion, migration
+    kb.0003) is part of the version too, and its date part of when.
     """
     quote = connection.ops.quote_name
-    columns = []
+    columns = [f"(SELECT {_NEWEST} FROM {quote(DATA_VERSION_TABLE)} WHERE id = 1)"]
     for model in history_models:
         table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
         newest = f"CAST({pk} AS TEXT) || ' ' || CAST({quote('history_date')} AS TEXT)"
@@ -36,12 +44,9 @@ def data_version(history_models) -> tuple[str, datetime.datetime | None]:
         row = cursor.fetchone()
     ids, newest_date = [], None
     for value in row:
-        if value is None:
-            ids.append("0")
-            continue
-        history_id, _, written = value.partition(" ")
-        ids.append(history_id)
-        date = parse_datetime(written)
+        number, _, written = (value or "0 ").partition(" ")
+        ids.append(number)
+        date = parse_datetime(written) if written else None
         if date is not None and timezone.is_naive(date):
             date = timezone.make_aware(date, datetime.UTC)
         if date is not None and (newest_date is None or date > newest_date):
