@@ -184,14 +184,15 @@ def highlight(text: str, words: list[str], *, width: int | None = None) -> SafeS
 # Contradictions on the queue.
 
 
-def contradiction_last_event(contradiction) -> str:
-    """What happened last to a contradiction, in a word: "detected" (or "flagged"),
-    "decided", "reopened" or "withdrawn"; a later event wins a tie."""
+def contradiction_last_event(row) -> str:
+    """What happened last to a contradiction (a queue row: claims.selectors.
+    contradictions_by_activity), in a word: "detected" (or "flagged"), "decided", "reopened"
+    or "withdrawn"; a later event wins a tie."""
     events = [
-        (contradiction.detected_at, "flagged" if contradiction.origin == "manual" else "detected"),
-        (contradiction.resolved_at, "decided"),
-        (contradiction.reopened_at, "reopened"),
-        (contradiction.withdrawn_at, "withdrawn"),
+        (row["detected_at"], "flagged" if row["origin"] == "manual" else "detected"),
+        (row["resolved_at"], "decided"),
+        (row["reopened_at"], "reopened"),
+        (row["withdrawn_at"], "withdrawn"),
     ]
     latest = None
     for when, event in events:
@@ -238,20 +239,20 @@ _STATUSES = dict(ContradictionStatus.choices)
 _OUTCOMES = dict(Outcome.choices)
 
 
-def queue_rows(contradictions, now) -> None:
-    """Give each contradiction of a queue page what its row shows, worked out in Python
-    rather than by template filters and model methods, row by row: its page's URL, the labels
-    of its subject's kind, status and outcome, its last event, how long ago, and when (ISO
-    8601, in the current time zone)."""
+def queue_rows(rows, now) -> None:
+    """Give each row of a queue page (claims.selectors.contradictions_by_activity) what it
+    shows, worked out in Python rather than by template filters, row by row: its page's URL,
+    the labels of its subject's kind, status and outcome, its last event, how long ago, and
+    when (ISO 8601, in the current time zone)."""
     url = pk_url("contradiction")
-    for contradiction in contradictions:
-        contradiction.url = url(contradiction.pk)
-        contradiction.kind_label = _ENTITY_KINDS.get(contradiction.subject.kind, "")
-        contradiction.status_label = _STATUSES.get(contradiction.status, contradiction.status)
-        contradiction.outcome_label = _OUTCOMES.get(contradiction.outcome, contradiction.outcome)
-        contradiction.last_event = contradiction_last_event(contradiction)
-        contradiction.ago = elapsed(contradiction.last_activity, now)
-        contradiction.last_activity_iso = localtime(contradiction.last_activity).isoformat()
+    for row in rows:
+        row["url"] = url(row["id"])
+        row["kind_label"] = _ENTITY_KINDS.get(row["subject_kind"], "")
+        row["status_label"] = _STATUSES.get(row["status"], row["status"])
+        row["outcome_label"] = _OUTCOMES.get(row["outcome"], row["outcome"])
+        row["last_event"] = contradiction_last_event(row)
+        row["ago"] = elapsed(row["last_activity"], now)
+        row["last_activity_iso"] = localtime(row["last_activity"]).isoformat()
 
 
 @dataclass(frozen=True)

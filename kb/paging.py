@@ -117,7 +117,8 @@ def keyset_page(
 ) -> KeysetPage:
     """The page of `queryset` that `params` (the request's GET) asks for, ordered by `key`
     (a field or annotation of type `kind`: datetime.datetime, datetime.date, int or str) and
-    the id, latest first when `descending`. The key is never NULL unless `nulls_last` (not for
+    the id, latest first when `descending`; its rows are model instances or, from a values()
+    queryset, dicts that hold the key and "id". The key is never NULL unless `nulls_last` (not for
     str keys), which lists the rows without one last, by id. One query, the page's rows and
     one more to know whether another page follows; two where a page of a `nulls_last` list
     reaches from the rows with a key to those without."""
@@ -152,7 +153,8 @@ def keyset_page(
     others = {name: value for name, value in params.items() if name not in ("after", "before")}
 
     def link(name: str, row) -> str:
-        mark = f"{_format(getattr(row, key))}{_SEPARATOR}{row.pk}"
+        value, pk = (row[key], row["id"]) if isinstance(row, dict) else (getattr(row, key), row.pk)
+        mark = f"{_format(value)}{_SEPARATOR}{pk}"
         return urlencode({**others, name: mark})
 
     has_next = more if not backwards else True

@@ -271,11 +271,21 @@ def contradictions_for_queue():
     return Contradiction.objects.all()
 
 
+# What a queue row shows (claims.display.queue_rows adds its labels and times).
+QUEUE_ROW_FIELDS = (
+    "id", "origin", "status", "outcome", "note", "flag_note", "reopen_reason",
+    "withdrawn_reason", "detected_at", "resolved_at", "reopened_at", "withdrawn_at",
+    "subject_name", "subject_kind", "attribute_label", "flagged_by_name", "claim_total",
+    "last_activity",
+)  # fmt: skip
+
+
 def contradictions_by_activity(contradictions):
-    """`contradictions` with subject, attribute and the people who flagged or resolved them
-    joined, `claim_total` (a subquery on the membership index for each row read) and
-    `last_activity`, latest activity first, so that a reopened contradiction comes before those
-    detected since: one query a page."""
+    """`contradictions` as the queue's rows, latest activity first, so that a reopened
+    contradiction comes before those detected since: values() dicts of QUEUE_ROW_FIELDS, with
+    the names of their subject, attribute and who flagged them joined, `claim_total` (a
+    subquery on the membership index for each row read) and `last_activity`. One query a
+    page, no model instance per row."""
     claim_total = (
         ContradictionClaim.objects.filter(contradiction=OuterRef("pk"))
         .order_by()
@@ -284,8 +294,15 @@ def contradictions_by_activity(contradictions):
         .values("total")[:1]
     )
     return (
-        contradictions.select_related("subject", "attribute", "flagged_by", "resolved_by")
-        .annotate(claim_total=Coalesce(Subquery(claim_total), 0), last_activity=last_activity())
+        contradictions.annotate(
+            claim_total=Coalesce(Subquery(claim_total), 0),
+            last_activity=last_activity(),
+            subject_name=F("subject__name"),
+            subject_kind=F("subject__kind"),
+            attribute_label=F("attribute__label"),
+            flagged_by_name=F("flagged_by__username"),
+        )
+        .values(*QUEUE_ROW_FIELDS)
         .order_by("-last_activity", "-id")
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 
@@ -65,7 +64,7 @@ def _contradiction(**times):
     day = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     fields = {"detected_at": day, "resolved_at": None, "reopened_at": None, "withdrawn_at": None}
     fields.update({name: day + datetime.timedelta(days=days) for name, days in times.items()})
-    return SimpleNamespace(origin="automatic", **fields)
+    return {"origin": "automatic", **fields}
 
 
 @pytest.mark.parametrize(
