@@ -25,6 +25,7 @@ from claims.models import Attribute, Claim, Contradiction, Rank
 from claims.selectors import Position, attach_corroboration, attach_decisions
 from claims.selectors.claims import OpenContradictionIds
 from claims.selectors.contradictions import ContradictionMemberships
+from claims.selectors.corroboration import SameValueSources
 from claims.serializers import claim_value_data
 from kb.dates import iso_at_precision
 from kb.models import Entity
@@ -71,6 +72,7 @@ def claim_values(queryset, *columns, omit: tuple[str, ...] = (), **more):
         *columns,
         open_contradiction_ids=OpenContradictionIds(),
         all_contradictions=MembershipRows(),
+        same_value_sources=SameValueSources(),
         **more,
     )
 

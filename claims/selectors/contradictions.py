@@ -23,7 +23,7 @@ from claims.models import (
     last_activity,
 )
 from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds
-from claims.selectors.corroboration import attach_corroboration
+from claims.selectors.corroboration import SameValueSources, attach_corroboration
 from kb.memo import counted
 from kb.models import Entity
 from sources.models import Source
@@ -107,7 +107,8 @@ def contradiction_positions(contradiction: Contradiction) -> list[Position]:
 def attach_positions(contradictions) -> None:
     """Set `api_positions` on each contradiction: its positions in order, each with its
     display, its corroboration and its claims (as the claims API gives them: claim_list's
-    fields, with_memberships' and attach_corroboration's), ordered by value. Three queries."""
+    fields, with_memberships' and attach_corroboration's), ordered by value. Two queries (the
+    claims' corroboration read with them), three when a source derives from one not read."""
     by_id = {contradiction.pk: contradiction for contradiction in contradictions}
     if not by_id:
         return
@@ -120,12 +121,14 @@ def attach_positions(contradictions) -> None:
         .annotate(
             open_contradiction_ids=OpenContradictionIds("claim_id"),
             all_contradictions=ContradictionMemberships("claim_id"),
+            same_value_sources=SameValueSources("claim__"),
         )
         .order_by("contradiction_id", *_POSITION_ORDER)
     )
     for membership in memberships:
         membership.claim.open_contradiction_ids = membership.open_contradiction_ids
         membership.claim.all_contradictions = membership.all_contradictions
+        membership.claim.same_value_sources = membership.same_value_sources
     positions = _positions(memberships)
     attach_corroboration(
         claims=[membership.claim for membership in memberships],

@@ -3,7 +3,9 @@ chains of the sources behind a position or a value, and the claims giving the sa
 
 from __future__ import annotations
 
-from django.db import connection
+import orjson
+from django.db import connection, models
+from django.db.models import F, Func
 
 from claims.corroboration import Corroboration, Origin, SourceFact, corroborate
 from claims.models import Claim
@@ -37,14 +39,74 @@ def claim_corroboration(claim: Claim) -> Corroboration:
     return claim.corroboration
 
 
+class _SourceRows(models.Field):
+    """Rows of sources as the database wrote them in JSON (SameValueSources)."""
+
+    def from_db_value(self, value, expression, connection):
+        return orjson.loads(value) if value else []
+
+
+class SameValueSources(Func):
+    """The sources of the claims giving the same value as a claim, its own included (the
+    claims of its subject and attribute whose value is the same: claims.facts.same_value_sql),
+    by id, each as [id, key, title, derived from, reliability, publisher's default
+    reliability]: a correlated subquery through the subject-and-attribute index, so that a
+    page of claims reads what its corroboration needs in its own query (attach_corroboration
+    then reads none)."""
+
+    output_field = _SourceRows()
+
+    def __init__(self, claim: str = ""):
+        # `claim`: the path to the claim from the query's rows ("claim__" from memberships).
+        # Its subject column names the claim's table (a path to its id would stop short, at
+        # the foreign key holding it).
+        super().__init__(F(f"{claim}subject_id"))
+
+    def _parts(self, compiler, connection):
+        from claims.facts import same_value_sql
+
+        column, params = compiler.compile(self.source_expressions[0])
+        claim = column.rpartition(".")[0]  # the claim's table as this query names it
+        quote = connection.ops.quote_name
+        same = (
+            f"SELECT api_sv.source_id FROM {quote(Claim._meta.db_table)} api_sv "
+            f"WHERE {same_value_sql(claim, 'api_sv')}"
+        )
+        tables = (
+            f"{quote(Source._meta.db_table)} api_ss LEFT JOIN {quote(Publisher._meta.db_table)} "
+            f"api_sp ON api_sp.id = api_ss.publisher_id WHERE api_ss.id IN ({same})"
+        )
+        fields = (
+            "api_ss.id, api_ss.key, api_ss.title, api_ss.derived_from_id, api_ss.reliability, "
+            "api_sp.default_reliability"
+        )
+        return tables, fields, params
+
+    def as_sql(self, compiler, connection, **extra):
+        tables, fields, params = self._parts(compiler, connection)
+        inner = f"SELECT json_array({fields}) AS item FROM {tables} ORDER BY api_ss.id"
+        return f"(SELECT json_group_array(json(api_sx.item)) FROM ({inner}) api_sx)", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        tables, fields, params = self._parts(compiler, connection)
+        rows = f"COALESCE(json_agg(json_build_array({fields}) ORDER BY api_ss.id), '[]'::json)"
+        return f"(SELECT CAST({rows} AS text) FROM {tables})", params
+
+
 def attach_corroboration(*, claims=(), positions=()) -> None:
     """Set `corroboration` on each claim (the independent sources giving its value, as
     claim_corroboration) and on each position (the independent sources behind its claims, as
     position_corroboration). At most two queries whatever their number: the sources of the
-    claims giving the claims' values, named; then, only where a source derives from one not
-    read yet or a position's source was not, those with their derivation chains."""
+    claims giving the claims' values, named (none when the claims were read with them:
+    SameValueSources); then, only where a source derives from one not read yet or a
+    position's source was not, those with their derivation chains."""
     claims, positions = list(claims), list(positions)
-    sources_of, named = _same_value_sources([claim.pk for claim in claims if claim.pk is not None])
+    if claims and all(hasattr(claim, "same_value_sources") for claim in claims):
+        sources_of, named = _read_sources(claims)
+    else:
+        sources_of, named = _same_value_sources(
+            [claim.pk for claim in claims if claim.pk is not None]
+        )
     groups = [sources_of[claim.pk] for claim in claims if claim.pk in sources_of]
     groups += [[claim.source_id for claim in position.claims] for position in positions]
     unread = {pk for group in groups for pk in group if pk not in named}
@@ -91,6 +153,21 @@ def _same_value_sources(claim_ids: list[int]) -> tuple[dict[int, list[int]], dic
         cursor.execute(sql, ids)
         for claim_id, source_id, key, title, derived_from, reliability, default in cursor:
             found.setdefault(claim_id, []).append(source_id)
+            if source_id not in named:
+                named[source_id] = SourceLink(
+                    source_id, key, title, derived_from, grade_in_force(reliability, default)
+                )
+    return found, named
+
+
+def _read_sources(claims) -> tuple[dict[int, list[int]], dict[int, SourceLink]]:
+    """_same_value_sources's answer from what the claims' own query read (SameValueSources)."""
+    found: dict[int, list[int]] = {}
+    named: dict[int, SourceLink] = {}
+    for claim in claims:
+        ids = found[claim.pk] = []
+        for source_id, key, title, derived_from, reliability, default in claim.same_value_sources:
+            ids.append(source_id)
             if source_id not in named:
                 named[source_id] = SourceLink(
                     source_id, key, title, derived_from, grade_in_force(reliability, default)

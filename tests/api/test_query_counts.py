@@ -59,3 +59,17 @@ def test_an_entitys_facts_cost_the_same_queries_whatever_its_claims(api, synthet
         few = queries(api, f"/api/v1/entities/{quietest.pk}/facts/?format={format_}")
         many = queries(api, f"/api/v1/entities/{busiest.pk}/facts/?format={format_}")
         assert few == many
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        # the data's version, the claims with what their corroboration needs
+        ("/api/v1/claims/", 2),
+        # the data's version, the contradictions, their positions' claims with what their
+        # corroboration needs (and no decisions: none of them was decided)
+        ("/api/v1/contradictions/", 3),
+    ],
+)
+def test_a_page_of_claims_reads_their_corroboration_with_them(api, synthetic, path, expected):
+    assert queries(api, f"{path}?page_size=200") == expected
