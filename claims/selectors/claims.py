@@ -37,6 +37,18 @@ class _IdList(models.Field):
         return list(value)
 
 
+def json_rows_sql(*, item: str, tables: str, order: str, vendor: str) -> str:
+    """A correlated subquery's rows as one JSON array, in `order`, or [] for none: `item` is
+    an expression of the database's JSON (json_object, json_array on SQLite; json_build_object,
+    json_build_array on PostgreSQL) for each row of `tables` (FROM ... WHERE ...). Text on
+    both databases, which the caller parses."""
+    if vendor == "postgresql":
+        rows = f"COALESCE(json_agg({item} ORDER BY {order}), '[]'::json)"
+        return f"(SELECT CAST({rows} AS text) FROM {tables})"
+    inner = f"SELECT {item} AS item FROM {tables} ORDER BY {order}"
+    return f"(SELECT json_group_array(json(api_jx.item)) FROM ({inner}) api_jx)"
+
+
 class OpenContradictionIds(Func):
     """The ids of the open, current contradictions a claim stands in, ascending, as a list:
     a correlated subquery on the membership index, so a page of claims stays one query."""

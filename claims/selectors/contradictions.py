@@ -22,7 +22,7 @@ from claims.models import (
     ContradictionStatus,
     last_activity,
 )
-from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds
+from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds, json_rows_sql
 from claims.selectors.corroboration import SameValueSources, attach_corroboration
 from kb.memo import counted
 from kb.models import Entity
@@ -201,7 +201,7 @@ class ContradictionMemberships(models.Func):
     def __init__(self, claim_id="id"):
         super().__init__(F(claim_id))
 
-    def _parts(self, compiler, connection):
+    def as_sql(self, compiler, connection, **extra):
         claim_id, params = compiler.compile(self.source_expressions[0])
         quote = connection.ops.quote_name
         tables = (
@@ -213,20 +213,17 @@ class ContradictionMemberships(models.Func):
             "'id', api_mc.id, 'status', api_mc.status, 'outcome', NULLIF(api_mc.outcome, ''), "
             "'withdrawn', {withdrawn}, 'position', api_mm.position"
         )
-        return tables, fields, params
-
-    def as_sql(self, compiler, connection, **extra):
-        tables, fields, params = self._parts(compiler, connection)
-        withdrawn = "json(CASE WHEN api_mc.withdrawn_at IS NULL THEN 'false' ELSE 'true' END)"
-        item = f"json_object({fields.format(withdrawn=withdrawn)})"
-        inner = f"SELECT {item} AS item FROM {tables} ORDER BY api_mm.contradiction_id"
-        return f"(SELECT json_group_array(json(api_mx.item)) FROM ({inner}) api_mx)", params
-
-    def as_postgresql(self, compiler, connection, **extra):
-        tables, fields, params = self._parts(compiler, connection)
-        item = f"json_build_object({fields.format(withdrawn='api_mc.withdrawn_at IS NOT NULL')})"
-        aggregate = f"COALESCE(json_agg({item} ORDER BY api_mm.contradiction_id), '[]'::json)"
-        return f"(SELECT CAST({aggregate} AS text) FROM {tables})", params
+        if connection.vendor == "postgresql":
+            item = (
+                f"json_build_object({fields.format(withdrawn='api_mc.withdrawn_at IS NOT NULL')})"
+            )
+        else:
+            withdrawn = "json(CASE WHEN api_mc.withdrawn_at IS NULL THEN 'false' ELSE 'true' END)"
+            item = f"json_object({fields.format(withdrawn=withdrawn)})"
+        order = "api_mm.contradiction_id"
+        return json_rows_sql(
+            item=item, tables=tables, order=order, vendor=connection.vendor
+        ), params
 
 
 def with_memberships(claims):

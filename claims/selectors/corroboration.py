@@ -9,6 +9,7 @@ from django.db.models import F, Func
 
 from claims.corroboration import Corroboration, Origin, SourceFact, corroborate
 from claims.models import Claim
+from claims.selectors.claims import json_rows_sql
 from sources.models import Publisher, Source, grade_in_force
 from sources.selectors import SourceLink, source_chains
 
@@ -62,7 +63,7 @@ class SameValueSources(Func):
         # the foreign key holding it).
         super().__init__(F(f"{claim}subject_id"))
 
-    def _parts(self, compiler, connection):
+    def as_sql(self, compiler, connection, **extra):
         from claims.facts import same_value_sql
 
         column, params = compiler.compile(self.source_expressions[0])
@@ -76,21 +77,13 @@ class SameValueSources(Func):
             f"{quote(Source._meta.db_table)} api_ss LEFT JOIN {quote(Publisher._meta.db_table)} "
             f"api_sp ON api_sp.id = api_ss.publisher_id WHERE api_ss.id IN ({same})"
         )
-        fields = (
-            "api_ss.id, api_ss.key, api_ss.title, api_ss.derived_from_id, api_ss.reliability, "
-            "api_sp.default_reliability"
+        array = "json_build_array" if connection.vendor == "postgresql" else "json_array"
+        item = (
+            f"{array}(api_ss.id, api_ss.key, api_ss.title, api_ss.derived_from_id, "
+            "api_ss.reliability, api_sp.default_reliability)"
         )
-        return tables, fields, params
-
-    def as_sql(self, compiler, connection, **extra):
-        tables, fields, params = self._parts(compiler, connection)
-        inner = f"SELECT json_array({fields}) AS item FROM {tables} ORDER BY api_ss.id"
-        return f"(SELECT json_group_array(json(api_sx.item)) FROM ({inner}) api_sx)", params
-
-    def as_postgresql(self, compiler, connection, **extra):
-        tables, fields, params = self._parts(compiler, connection)
-        rows = f"COALESCE(json_agg(json_build_array({fields}) ORDER BY api_ss.id), '[]'::json)"
-        return f"(SELECT CAST({rows} AS text) FROM {tables})", params
+        sql = json_rows_sql(item=item, tables=tables, order="api_ss.id", vendor=connection.vendor)
+        return sql, params
 
 
 def attach_corroboration(*, claims=(), positions=()) -> None:
