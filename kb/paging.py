@@ -118,10 +118,10 @@ def keyset_page(
     """The page of `queryset` that `params` (the request's GET) asks for, ordered by `key`
     (a field or annotation of type `kind`: datetime.datetime, datetime.date, int or str) and
     the id, latest first when `descending`; its rows are model instances or, from a values()
-    queryset, dicts that hold the key and "id". The key is never NULL unless `nulls_last` (not for
-    str keys), which lists the rows without one last, by id. One query, the page's rows and
-    one more to know whether another page follows; two where a page of a `nulls_last` list
-    reaches from the rows with a key to those without."""
+    queryset, dicts that hold the key and "id". The key is never NULL unless `nulls_last`
+    (not for str keys), which lists the rows without one last, by id. One query, the page's
+    rows and one more to know whether another page follows; two where a page of a
+    `nulls_last` list reaches from the rows with a key to those without."""
     if nulls_last and kind is str:
         raise TypeError("a str key marks no NULL: its empty value is a value")
     error = ""
