@@ -13,7 +13,13 @@ from django.urls import reverse
 
 from claims.bundles import bundle_import
 from claims.models import Claim, Contradiction
-from claims.services import claim_create, claim_update, contradiction_resolve, value_parse
+from claims.services import (
+    claim_create,
+    claim_update,
+    contradiction_flag,
+    contradiction_resolve,
+    value_parse,
+)
 from claims.views import EDITORS_DECIDE
 from kb.dates import BAD_PARTIAL_DATE
 from kb.models import Entity
@@ -485,6 +491,19 @@ def test_the_queue_says_why_each_contradiction_is_there(client, demo):
     assert rows.count("Detected by the rules") == 8
     assert rows.count("Flagged by hand") == 3
     assert "002 calls Peru a founding partner of APEP" in rows
+
+
+def test_a_flag_says_who_raised_it_on_the_queue(client, demo, analyst):
+    one = Claim.objects.get(key="wh-callao-fms-180m")
+    other = Claim.objects.get(key="dt-callao-fms-1-5bn")
+    flag = contradiction_flag(claims=[one, other], note="Two figures for one case.", user=analyst)
+
+    rows = queue_rows(client.get(reverse("queue")).content.decode())
+
+    row = rows.split(f'<tr id="contradiction-{flag.pk}">')[1].split("</tr>")[0]
+    assert "Flagged by hand by ana" in row
+    assert "Two figures for one case." in row
+    assert "flagged 0 minutes ago" in row  # its last event, just now
 
 
 def test_a_withdrawn_contradiction_is_listed_under_withdrawn(client, demo):
