@@ -140,31 +140,30 @@ def _same_value_sources(claim_ids: list[int]) -> tuple[dict[int, list[int]], dic
         f"LEFT JOIN {publishers} p ON p.id = s.publisher_id "
         f"WHERE claim.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY claim.id, s.id"
     )
-    found: dict[int, list[int]] = {}
-    named: dict[int, SourceLink] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
-        for claim_id, source_id, key, title, derived_from, reliability, default in cursor:
-            found.setdefault(claim_id, []).append(source_id)
-            if source_id not in named:
-                named[source_id] = SourceLink(
-                    source_id, key, title, derived_from, grade_in_force(reliability, default)
-                )
-    return found, named
+        return _sources_by_claim(cursor)
 
 
 def _read_sources(claims) -> tuple[dict[int, list[int]], dict[int, SourceLink]]:
     """_same_value_sources's answer from what the claims' own query read (SameValueSources)."""
+    read = {claim.pk: claim.same_value_sources for claim in claims}
+    return _sources_by_claim(
+        (claim_id, *source) for claim_id, sources in read.items() for source in sources
+    )
+
+
+def _sources_by_claim(rows) -> tuple[dict[int, list[int]], dict[int, SourceLink]]:
+    """Rows of (claim id, source id, key, title, derived from, reliability, publisher's
+    default reliability) as {claim id: its source ids} and {source id: SourceLink, graded}."""
     found: dict[int, list[int]] = {}
     named: dict[int, SourceLink] = {}
-    for claim in claims:
-        ids = found[claim.pk] = []
-        for source_id, key, title, derived_from, reliability, default in claim.same_value_sources:
-            ids.append(source_id)
-            if source_id not in named:
-                named[source_id] = SourceLink(
-                    source_id, key, title, derived_from, grade_in_force(reliability, default)
-                )
+    for claim_id, source_id, key, title, derived_from, reliability, default in rows:
+        found.setdefault(claim_id, []).append(source_id)
+        if source_id not in named:
+            named[source_id] = SourceLink(
+                source_id, key, title, derived_from, grade_in_force(reliability, default)
+            )
     return found, named
 
 
