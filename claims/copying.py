@@ -150,6 +150,34 @@ def rows_create(
     return ids
 
 
+# Rows written in one transaction from which the planner's statistics are refreshed
+# (statistics_refresh): below this, a plan made for an emptier table costs little.
+REFRESH_FROM = 5_000
+
+
+def statistics_refresh(model, added: int) -> bool:
+    """After `added` rows were written into `model`'s table in this transaction: ANALYZE it
+    when they are more than a fifth of the rows its statistics count (or it has none), so that
+    the queries that follow in the same transaction are planned for the table as it is now.
+    Autovacuum analyzes a table only after the transaction commits; until then the planner
+    takes an import's claims table for an empty one, and detection read each chunk of groups
+    through the attribute's index, the whole table each time, instead of through the subject's.
+
+    The statistics are the transaction's own until it commits (a rollback takes them back).
+    ANALYZE's lock (SHARE UPDATE EXCLUSIVE) blocks no read or write, only another ANALYZE or
+    VACUUM of the table, until the transaction ends. PostgreSQL only; returns whether it ran."""
+    if connection.vendor != "postgresql" or added < REFRESH_FROM:
+        return False
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        counted = max(cursor.fetchone()[0], 0)  # -1: never analyzed
+        if added * 5 <= counted:
+            return False
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    return True
+
+
 def instances_create(
     model, instances: list, *, now: datetime.datetime, history: tuple[object, str]
 ) -> list[int]:

@@ -25,7 +25,13 @@ from claims.bundles.reading import (
     row_columns,
 )
 from claims.bundles.schema import SECTIONS, BundleInvalid, Problem
-from claims.copying import copy_applies, instances_create, overlapped, rows_create
+from claims.copying import (
+    copy_applies,
+    instances_create,
+    overlapped,
+    rows_create,
+    statistics_refresh,
+)
 from claims.detection import RecheckReport, groups_recheck
 from claims.display import date_value
 from claims.models import (
@@ -788,6 +794,9 @@ class _Writer:
             self.groups.add((members[0].subject_id, members[0].attribute_id))
 
     def _detect(self) -> None:
+        # Detection reads the claims of each group through the subject's index: planned for
+        # the claims table as the import left it.
+        statistics_refresh(Claim, self.report.created["claims"])
         self.report.detection = groups_recheck(
             groups=self.groups,
             changed=self.changed_claims,

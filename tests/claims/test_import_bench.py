@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from claims.bundles import bundle_import
+from claims.management.commands.import_bench import COPY_TABLE, copy_table_create
 from claims.models import Claim
 
 pytestmark = [
@@ -41,3 +42,19 @@ def test_import_bench_refuses_a_database_with_data(demo_bundle):
     bundle_import(bundle=demo_bundle)
     with pytest.raises(CommandError, match="empty"):
         call_command("import_bench", claims=10, repeat=1, stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_the_baseline_table_has_the_claims_tables_foreign_keys():
+    """COPY is held to the same checks as the import's claims: every foreign key, deferred to
+    the commit as Django makes them (the bench runs them before it stops the clock)."""
+    with connection.cursor() as cursor:
+        copy_table_create(cursor)
+        constraints = connection.introspection.get_constraints(cursor, COPY_TABLE)
+        originals = connection.introspection.get_constraints(cursor, "claims_claim")
+    assert {
+        (tuple(c["columns"]), c["foreign_key"]) for c in constraints.values() if c["foreign_key"]
+    } == {
+        (tuple(c["columns"]), c["foreign_key"]) for c in originals.values() if c["foreign_key"]
+    }
+    assert len([c for c in constraints.values() if c["foreign_key"]]) == 5
