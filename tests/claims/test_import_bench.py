@@ -54,7 +54,5 @@ def test_the_baseline_table_has_the_claims_tables_foreign_keys():
         originals = connection.introspection.get_constraints(cursor, "claims_claim")
     assert {
         (tuple(c["columns"]), c["foreign_key"]) for c in constraints.values() if c["foreign_key"]
-    } == {
-        (tuple(c["columns"]), c["foreign_key"]) for c in originals.values() if c["foreign_key"]
-    }
+    } == {(tuple(c["columns"]), c["foreign_key"]) for c in originals.values() if c["foreign_key"]}
     assert len([c for c in constraints.values() if c["foreign_key"]]) == 5
