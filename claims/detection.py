@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from claims import conflicts
-from claims.copying import copy_applies, instances_create, rows_create
+from claims.copying import copy_applies, overlapping, rows_create
 from claims.display import claim_value_display
 from claims.models import (
     Attribute,
@@ -58,7 +58,9 @@ class RecheckReport:
 
 @dataclass
 class _Changes:
-    create: list[tuple[Contradiction, list[tuple[int, int]]]] = field(default_factory=list)
+    # New contradictions as column values (a model instance only where bulk_create needs one),
+    # each with its (claim id, position) pairs.
+    create: list[tuple[dict, list[tuple[int, int]]]] = field(default_factory=list)
     update: dict[int, Contradiction] = field(default_factory=dict)
     memberships: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     reasons: dict[int, str] = field(default_factory=dict)
@@ -107,12 +109,27 @@ def groups_recheck(
     rules = {a.pk: conflicts.Rules.of(a) for a in Attribute.objects.filter(pk__in=attribute_ids)}
     if progress is not None:
         progress.start(len(groups), "rechecking")
-    for start in range(0, len(groups), CHUNK):
-        chunk = groups[start : start + CHUNK]
-        with transaction.atomic():
-            _recheck_chunk(chunk, rules, changed, report, user, cause)
-        if progress is not None:
-            progress.advance(len(chunk))
+    chunks = [groups[start : start + CHUNK] for start in range(0, len(groups), CHUNK)]
+    if overlapping():
+        # The import's one transaction, its COPYs sent from a second thread: each chunk's rows
+        # are read before the chunk before is written, so that the server writes that one
+        # while this thread reconciles the next (the chunks' groups are disjoint: no chunk
+        # reads what another writes).
+        read = _chunk_read(chunks[0]) if chunks else None
+        for index, chunk in enumerate(chunks):
+            changes = _chunk_reconcile(chunk, read, rules, changed, report, cause)
+            if index + 1 < len(chunks):
+                read = _chunk_read(chunks[index + 1])
+            _apply(changes, report, user)
+            if progress is not None:
+                progress.advance(len(chunk))
+    else:
+        for chunk in chunks:
+            with transaction.atomic():
+                changes = _chunk_reconcile(chunk, _chunk_read(chunk), rules, changed, report, cause)
+                _apply(changes, report, user)
+            if progress is not None:
+                progress.advance(len(chunk))
     if progress is not None:
         progress.close()
     return report
@@ -130,9 +147,16 @@ def recheck_all(*, progress=None) -> RecheckReport:
     return groups_recheck(groups=all_groups(), progress=progress)
 
 
-def _recheck_chunk(
-    chunk: list[Group], rules, changed: set[int], report: RecheckReport, user, cause: str = ""
-) -> None:
+@dataclass
+class _ChunkRead:
+    """What a chunk of groups holds: its claims' FACT_FIELDS rows and its contradictions
+    (with their members), by group."""
+
+    claims: dict[Group, list[dict]]
+    contradictions: dict[Group, list[Contradiction]]
+
+
+def _chunk_read(chunk: list[Group]) -> _ChunkRead:
     wanted = set(chunk)
     subjects = {s for s, _ in chunk}
     attributes = {a for _, a in chunk}
@@ -151,26 +175,36 @@ def _recheck_chunk(
             contradiction.members = {}
             contradictions_by_group[group].append(contradiction)
             by_id[contradiction.pk] = contradiction
-    memberships = ContradictionClaim.objects.filter(contradiction_id__in=list(by_id))
-    for contradiction_id, claim_id, position in memberships.values_list(
-        "contradiction_id", "claim_id", "position"
-    ):
-        by_id[contradiction_id].members[claim_id] = position
+    if by_id:
+        memberships = ContradictionClaim.objects.filter(contradiction_id__in=list(by_id))
+        for contradiction_id, claim_id, position in memberships.values_list(
+            "contradiction_id", "claim_id", "position"
+        ):
+            by_id[contradiction_id].members[claim_id] = position
+    return _ChunkRead(claims_by_group, contradictions_by_group)
 
+
+def _chunk_reconcile(
+    chunk: list[Group],
+    read: _ChunkRead,
+    rules,
+    changed: set[int],
+    report: RecheckReport,
+    cause: str = "",
+) -> _Changes:
     changes = _Changes(cause=cause)
     now = timezone.now()
     for group in chunk:
-        rows = claims_by_group.get(group, [])
         _reconcile(
-            rows,
+            read.claims.get(group, []),
             rules.get(group[1]),
-            contradictions_by_group.get(group, []),
+            read.contradictions.get(group, []),
             changed,
             changes,
             now,
             report,
         )
-    _apply(changes, report, user)
+    return changes
 
 
 def _reconcile(rows, rule, existing, changed, changes: _Changes, now, report) -> None:
@@ -191,12 +225,12 @@ def _reconcile(rows, rule, existing, changed, changes: _Changes, now, report) ->
         if not candidates:
             changes.create.append(
                 (
-                    Contradiction(
-                        subject_id=rows[0]["subject_id"],
-                        attribute_id=rows[0]["attribute_id"],
-                        origin=Contradiction.Origin.AUTOMATIC,
-                        detected_at=now,
-                    ),
+                    {
+                        "subject_id": rows[0]["subject_id"],
+                        "attribute_id": rows[0]["attribute_id"],
+                        "origin": Contradiction.Origin.AUTOMATIC,
+                        "detected_at": now,
+                    },
                     members,
                 )
             )
@@ -300,7 +334,7 @@ def _create_copied(changes: _Changes, report: RecheckReport, user) -> None:
     """changes.create written with COPY (claims.copying), recorded in the history as
     bulk_create_with_history records it: for the many contradictions of an import."""
     now = timezone.now()
-    ids = instances_create(
+    ids = rows_create(
         Contradiction, [c for c, _ in changes.create], now=now, history=(user, "detected")
     )
     rows_create(
@@ -320,7 +354,7 @@ def _apply(changes: _Changes, report: RecheckReport, user) -> None:
         _create_copied(changes, report, user)
     elif changes.create:
         created = bulk_create_with_history(
-            [c for c, _ in changes.create],
+            [Contradiction(**c) for c, _ in changes.create],
             Contradiction,
             default_user=user,
             default_change_reason="detected",

@@ -796,7 +796,7 @@ class _Writer:
     def _detect(self) -> None:
         # Detection reads the claims of each group through the subject's index: planned for
         # the claims table as the import left it.
-        statistics_refresh(Claim, self.report.created["claims"])
+        statistics_refresh(Claim, self.report.created["claims"], ("subject", "attribute"))
         self.report.detection = groups_recheck(
             groups=self.groups,
             changed=self.changed_claims,

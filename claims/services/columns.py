@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -152,11 +153,19 @@ def effective_period_columns(columns: dict) -> dict:
             "period_start": columns.get("valid_start"),
             "period_end": columns.get("valid_end"),
         }
-    claimed = date_value(columns.get("claimed_on"), columns.get("claimed_on_precision"))
-    if claimed is None:
+    interval = _covered(columns.get("claimed_on"), columns.get("claimed_on_precision"))
+    if interval is None:
         return {"period_known": False, "period_start": None, "period_end": None}
-    start, end = claimed.interval()
+    start, end = interval
     return {"period_known": True, "period_start": start, "period_end": end}
+
+
+@functools.lru_cache(maxsize=4096)
+def _covered(day, precision) -> tuple | None:
+    """The days a date of that precision covers (an import's claims repeat their sources'
+    dates: each is worked out once)."""
+    claimed = date_value(day, precision)
+    return None if claimed is None else claimed.interval()
 
 
 def time_columns(

@@ -39,6 +39,6 @@ def test_a_few_rows_into_a_counted_table_leave_the_statistics_as_they_are(monkey
     bundle_import(bundle=synthetic_bundle(claims=600))
     assert counted_claims() == 600
     # 150 more rows are a quarter of the 600 counted: refreshed; 100 of 750 are not.
-    assert copying.statistics_refresh(Claim, 150)
-    assert not copying.statistics_refresh(Claim, 100)
-    assert not copying.statistics_refresh(Claim, 99)  # below REFRESH_FROM
+    assert copying.statistics_refresh(Claim, 150, ("subject", "attribute"))
+    assert not copying.statistics_refresh(Claim, 100, ("subject", "attribute"))
+    assert not copying.statistics_refresh(Claim, 99, ("subject", "attribute"))  # below REFRESH_FROM
