@@ -32,6 +32,7 @@ def old_path(monkeypatch) -> None:
     """The import and detection as they were: model instances, bulk_create_with_history."""
     monkeypatch.setattr(writing, "copy_applies", lambda: False)
     monkeypatch.setattr(detection, "copy_applies", lambda: False)
+    monkeypatch.setattr(detection, "overlapping", lambda: False)
 
 
 def claim_history() -> list[dict]:
@@ -191,6 +192,36 @@ def test_detection_finds_what_the_old_path_found(analyst, monkeypatch):
     assert copied, "the fast path was not taken"
     assert len(fast) > detection.COPY_FROM
     assert fast == old
+
+
+@postgres_only
+def test_detection_reading_each_chunk_ahead_finds_what_the_old_path_found(analyst, monkeypatch):
+    """Inside the import, detection reads a chunk's rows before writing the chunk before. With
+    chunks of 37 groups, an import that creates contradictions, then one that changes most
+    values (updating, withdrawing and creating them), end as chunk by chunk in transactions."""
+    monkeypatch.setattr(detection, "CHUNK", 37)
+    first, second = synthetic_bundle(claims=1500), synthetic_bundle(claims=1500, seed=2)
+    read_ahead = []
+    results = []
+    for fast in (True, False):
+        with monkeypatch.context() as patch:
+            if fast:
+                patch.setattr(
+                    detection,
+                    "overlapping",
+                    lambda _real=detection.overlapping: read_ahead.append(_real()) or _real(),
+                )
+            else:
+                old_path(patch)
+            with transaction.atomic():
+                bundle_import(bundle=copy.deepcopy(first), user=analyst)
+                report = bundle_import(bundle=copy.deepcopy(second), user=analyst)
+                results.append((report.detection, contradictions()))
+                transaction.set_rollback(True)
+    (fast_report, fast), (old_report, old) = results
+    assert read_ahead == [True, True]  # each import's detection read ahead
+    assert fast_report.updated and fast_report.withdrawn and fast_report.created
+    assert (fast_report, fast) == (old_report, old)
 
 
 def test_reimport_and_update_keep_history_as_before(analyst):
