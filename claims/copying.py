@@ -200,6 +200,62 @@ def statistics_refresh(model, added: int, columns: tuple[str, ...]) -> bool:
     return True
 
 
+# The table an update's new values are copied into (rows_update), dropped after each use.
+UPDATE_TABLE = "kb_rows_update"
+
+
+def rows_update(
+    model, instances: list, fields: list[str], *, now: datetime.datetime, history: tuple
+) -> None:
+    """bulk_update_with_history on PostgreSQL, without its SQL of one CASE a field with a WHEN
+    a row (Django's bulk_update: 3.5 ms a claim, an import of 20,000 changed claims took 70 s):
+    the instances' new values of `fields` are COPYed into a temporary table and set in one
+    UPDATE ... FROM joined by id; then each updated row is recorded in the model's history
+    as bulk_update_with_history records it (the row as it now stands, "~", by the user
+    `history` gives, for its reason), at `now`, in one INSERT ... SELECT. PostgreSQL only
+    (copy_applies); inside a transaction (the temporary table is dropped at its end, if not
+    before)."""
+    if not instances:
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    pk = meta.pk
+    targets = [meta.get_field(name) for name in fields]
+    columns = [quote(f.column) for f in targets]
+    table, temporary = quote(meta.db_table), quote(UPDATE_TABLE)
+    lines = [
+        "\t".join(
+            [str(index), str(instance.pk), *(_text(getattr(instance, f.attname)) for f in targets)]
+        )
+        for index, instance in enumerate(instances)
+    ]
+    user, reason = history
+    recorded = model.history.model
+    tracked = [quote(f.column) for f in recorded.tracked_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS SELECT 0 AS kb_order, "
+            f"{quote(pk.column)}, {', '.join(columns)} FROM {table} WITH NO DATA"
+        )
+        _copy(cursor, f"COPY {temporary} FROM STDIN", lines)
+        # Its size known, the join goes through the model's primary key, row by row.
+        cursor.execute(f"ANALYZE {temporary}")
+        cursor.execute(
+            f"UPDATE {table} AS m SET "
+            + ", ".join(f"{column} = u.{column}" for column in columns)
+            + f" FROM {temporary} AS u WHERE m.{quote(pk.column)} = u.{quote(pk.column)}"
+        )
+        cursor.execute(
+            f"INSERT INTO {quote(recorded._meta.db_table)} ({', '.join(tracked)}, "
+            "history_date, history_user_id, history_change_reason, history_type) "
+            f"SELECT {', '.join(f'm.{column}' for column in tracked)}, %s, %s, %s, '~' "
+            f"FROM {table} AS m JOIN {temporary} AS u "
+            f"ON m.{quote(pk.column)} = u.{quote(pk.column)} ORDER BY u.kb_order",
+            [now, history_user_id(model, user), reason],
+        )
+        cursor.execute(f"DROP TABLE {temporary}")
+
+
 def instances_create(
     model, instances: list, *, now: datetime.datetime, history: tuple[object, str]
 ) -> list[int]:

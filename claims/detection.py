@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from claims import conflicts
-from claims.copying import copy_applies, overlapping, rows_create
+from claims.copying import copy_applies, overlapping, rows_create, rows_update
 from claims.display import claim_value_display
 from claims.models import (
     Attribute,
@@ -45,6 +45,13 @@ FACT_FIELDS = (
     "date_high", "entity_value_id", "boolean_value", "text_value", "period_known",
     "period_start", "period_end", "rank",
 )  # fmt: skip
+
+
+# What detection changes on an existing contradiction.
+UPDATED_FIELDS = [
+    "status", "outcome", "note", "resolved_at", "resolved_by", "reopened_at", "reopen_reason",
+    "withdrawn_at", "withdrawn_reason", "version",
+]  # fmt: skip
 
 
 @dataclass
@@ -380,22 +387,17 @@ def _apply(changes: _Changes, report: RecheckReport, user) -> None:
         by_reason: dict[str, list[Contradiction]] = defaultdict(list)
         for pk, contradiction in changes.update.items():
             by_reason[changes.reasons[pk]].append(contradiction)
+        now = timezone.now()
         for reason, contradictions in by_reason.items():
+            if len(contradictions) >= COPY_FROM and copy_applies():
+                rows_update(
+                    Contradiction, contradictions, UPDATED_FIELDS, now=now, history=(user, reason)
+                )
+                continue
             bulk_update_with_history(
                 contradictions,
                 Contradiction,
-                [
-                    "status",
-                    "outcome",
-                    "note",
-                    "resolved_at",
-                    "resolved_by",
-                    "reopened_at",
-                    "reopen_reason",
-                    "withdrawn_at",
-                    "withdrawn_reason",
-                    "version",
-                ],  # fmt: skip
+                UPDATED_FIELDS,
                 default_user=user,
                 default_change_reason=reason,
             )

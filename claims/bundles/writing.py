@@ -30,6 +30,7 @@ from claims.copying import (
     instances_create,
     overlapped,
     rows_create,
+    rows_update,
     statistics_refresh,
 )
 from claims.detection import RecheckReport, groups_recheck
@@ -390,16 +391,20 @@ class _Writer:
                 if stamped:
                     instance.updated_at = now
             fields = sorted(_field_names(model, changed_fields | stamped))
-            for start in range(0, len(to_update), BATCH):
-                bulk_update_with_history(
-                    to_update[start : start + BATCH],
-                    model,
-                    fields,
-                    batch_size=BATCH,
-                    default_user=self.user,
-                    default_change_reason=CHANGE_REASON,
-                )
-                self.progress.advance(len(to_update[start : start + BATCH]))
+            if copy_applies():
+                rows_update(model, to_update, fields, now=now, history=(self.user, CHANGE_REASON))
+                self.progress.advance(len(to_update))
+            else:
+                for start in range(0, len(to_update), BATCH):
+                    bulk_update_with_history(
+                        to_update[start : start + BATCH],
+                        model,
+                        fields,
+                        batch_size=BATCH,
+                        default_user=self.user,
+                        default_change_reason=CHANGE_REASON,
+                    )
+                    self.progress.advance(len(to_update[start : start + BATCH]))
         self.progress.close()
         self.report.created[section] += len(to_create)
         self.report.updated[section] += len(to_update)

@@ -224,6 +224,80 @@ def test_detection_reading_each_chunk_ahead_finds_what_the_old_path_found(analys
     assert (fast_report, fast) == (old_report, old)
 
 
+@postgres_only
+def test_updated_claims_and_their_history_are_those_of_the_old_path(analyst, monkeypatch):
+    """A bundle that changes every claim's value: the claims are set with one UPDATE from
+    copied values (rows_update), and each is recorded as bulk_update_with_history recorded it:
+    the row as it now stands, "~", by the importing user, for the bundle import."""
+    first, second = synthetic_bundle(claims=300), synthetic_bundle(claims=300, seed=2)
+    updated = []
+    results = []
+    for fast in (True, False):
+        with monkeypatch.context() as patch:
+            if fast:
+                patch.setattr(
+                    writing,
+                    "rows_update",
+                    lambda *args, _real=writing.rows_update, **kwargs: (
+                        updated.append(args[0]) or _real(*args, **kwargs)
+                    ),
+                )
+            else:
+                old_path(patch)
+            with transaction.atomic():
+                bundle_import(bundle=copy.deepcopy(first), user=analyst)
+                start = timezone.now()
+                report = bundle_import(bundle=copy.deepcopy(second), user=analyst)
+                window = (start, timezone.now())
+                rows = claim_history()
+                transaction.set_rollback(True)
+        changes = [row for row in rows if row["history_type"] == "~"]
+        for row in changes:
+            assert window[0] <= row["history_date"] <= window[1]
+            assert row["updated_at"] >= window[0]
+        for row in rows:
+            for name in ("history_date", "created_at", "updated_at"):
+                del row[name]
+        results.append((report.updated["claims"], rows))
+    assert updated == [Claim]
+    (fast_count, fast), (old_count, old) = results
+    assert fast_count == old_count > 250
+    assert fast == old
+    assert {
+        (r["history_user_id"], r["history_change_reason"]) for r in fast if r["history_type"] == "~"
+    } == {(analyst.pk, CHANGE_REASON)}
+
+
+@postgres_only
+def test_contradictions_detection_updates_are_those_of_the_old_path(analyst, monkeypatch):
+    """Hundreds of contradictions changed by one re-import are set with rows_update and
+    recorded as bulk_update_with_history recorded them (status, version, reason, user)."""
+    first, second = synthetic_bundle(claims=2000), synthetic_bundle(claims=2000, seed=2)
+    updated = []
+    results = []
+    for fast in (True, False):
+        with monkeypatch.context() as patch:
+            if fast:
+                patch.setattr(
+                    detection,
+                    "rows_update",
+                    lambda *args, _real=detection.rows_update, **kwargs: (
+                        updated.append(args[0]) or _real(*args, **kwargs)
+                    ),
+                )
+            else:
+                old_path(patch)
+            with transaction.atomic():
+                bundle_import(bundle=copy.deepcopy(first), user=analyst)
+                report = bundle_import(bundle=copy.deepcopy(second), user=analyst)
+                results.append((report.detection, contradictions()))
+                transaction.set_rollback(True)
+    assert Contradiction in updated
+    (fast_report, fast), (old_report, old) = results
+    assert fast_report.updated > detection.COPY_FROM
+    assert (fast_report, fast) == (old_report, old)
+
+
 def test_reimport_and_update_keep_history_as_before(analyst):
     """An unchanged claim writes nothing; a changed one is updated and recorded as before."""
     bundle = synthetic_bundle(claims=50)
