@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from claims import conflicts
-from claims.copying import copy_applies, overlapping, rows_create, rows_update
+from claims.copying import copy_applies, overlapping, rows_create, update_with_history
 from claims.display import claim_value_display
 from claims.models import (
     Attribute,
@@ -387,18 +387,8 @@ def _apply(changes: _Changes, report: RecheckReport, user) -> None:
         by_reason: dict[str, list[Contradiction]] = defaultdict(list)
         for pk, contradiction in changes.update.items():
             by_reason[changes.reasons[pk]].append(contradiction)
-        now = timezone.now()
         for reason, contradictions in by_reason.items():
-            if len(contradictions) >= COPY_FROM and copy_applies():
-                rows_update(
-                    Contradiction, contradictions, UPDATED_FIELDS, now=now, history=(user, reason)
-                )
-                continue
-            bulk_update_with_history(
-                contradictions,
-                Contradiction,
-                UPDATED_FIELDS,
-                default_user=user,
-                default_change_reason=reason,
+            update_with_history(
+                Contradiction, contradictions, UPDATED_FIELDS, user=user, reason=reason
             )
         report.updated += len(changes.update)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from claims.bundles.reading import (
     PERIOD_ENDS_BEFORE_IT_STARTS,
@@ -30,8 +30,8 @@ from claims.copying import (
     instances_create,
     overlapped,
     rows_create,
-    rows_update,
     statistics_refresh,
+    update_with_history,
 )
 from claims.detection import RecheckReport, groups_recheck
 from claims.display import date_value
@@ -391,20 +391,8 @@ class _Writer:
                 if stamped:
                     instance.updated_at = now
             fields = sorted(_field_names(model, changed_fields | stamped))
-            if copy_applies():
-                rows_update(model, to_update, fields, now=now, history=(self.user, CHANGE_REASON))
-                self.progress.advance(len(to_update))
-            else:
-                for start in range(0, len(to_update), BATCH):
-                    bulk_update_with_history(
-                        to_update[start : start + BATCH],
-                        model,
-                        fields,
-                        batch_size=BATCH,
-                        default_user=self.user,
-                        default_change_reason=CHANGE_REASON,
-                    )
-                    self.progress.advance(len(to_update[start : start + BATCH]))
+            update_with_history(model, to_update, fields, user=self.user, reason=CHANGE_REASON)
+            self.progress.advance(len(to_update))
         self.progress.close()
         self.report.created[section] += len(to_create)
         self.report.updated[section] += len(to_update)
@@ -498,15 +486,7 @@ class _Writer:
             if instance.derived_from_id != row["derived_from_id"]:
                 instance.derived_from_id = row["derived_from_id"]
                 changed.append(instance)
-        if changed:
-            bulk_update_with_history(
-                changed,
-                Source,
-                ["derived_from"],
-                batch_size=BATCH,
-                default_user=self.user,
-                default_change_reason=CHANGE_REASON,
-            )
+        update_with_history(Source, changed, ["derived_from"], user=self.user, reason=CHANGE_REASON)
 
     def _source_id(self, key: str) -> int:
         if key not in self.sources:

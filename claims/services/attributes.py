@@ -8,9 +8,9 @@ from decimal import Decimal
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from claims import detection, values
+from claims.copying import update_with_history
 from claims.display import claim_value, claim_value_display
 from claims.models import (
     Attribute,
@@ -107,15 +107,13 @@ def attribute_update(
     attribute._history_user = user
     attribute._change_reason = CHANGE_REASON
     attribute.save()
-    if recomputed:
-        bulk_update_with_history(
-            recomputed,
-            Claim,
-            ["value_type", *VALUE_COLUMNS, "updated_at"],
-            batch_size=BATCH,
-            default_user=user,
-            default_change_reason=CHANGE_REASON,
-        )
+    update_with_history(
+        Claim,
+        recomputed,
+        ["value_type", *VALUE_COLUMNS, "updated_at"],
+        user=user,
+        reason=CHANGE_REASON,
+    )
     if recheck and changed & set(RULE_FIELDS):
         fields = ", ".join(sorted(changed & set(RULE_FIELDS)))
         detection.groups_recheck(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
-from simple_history.utils import bulk_update_with_history
 
 from claims import anchoring, detection, values
+from claims.copying import update_with_history
 from claims.display import date_value
 from claims.models import (
     Attribute,
@@ -167,7 +167,4 @@ def claims_reanchor(*, source: Source, user=None, skip_keys: set[str] = frozense
             anchored.append(claim)
     fields = ["quote_status", "quote_start", "quote_end", "quote_prefix", "quote_suffix"]
     for claims, reason in ((anchored, "quote re-anchored"), (drifted, "quote drifted")):
-        if claims:
-            bulk_update_with_history(
-                claims, Claim, fields, default_user=user, default_change_reason=reason
-            )
+        update_with_history(Claim, claims, fields, user=user, reason=reason)

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from claims import detection
+from claims.copying import update_with_history
 from claims.models import (
     OUTCOMES_WITH_POSITION,
     Claim,
@@ -162,14 +162,9 @@ def contradiction_resolve(
         changed = [m.claim for m in members if m.claim.rank != new_rank[m.claim_id]]
         for claim in changed:
             claim.rank = new_rank[claim.pk]
-        if changed:
-            bulk_update_with_history(
-                changed,
-                Claim,
-                ["rank"],
-                default_user=user,
-                default_change_reason=f"contradiction #{current.pk}: {outcome}",
-            )
+        update_with_history(
+            Claim, changed, ["rank"], user=user, reason=f"contradiction #{current.pk}: {outcome}"
+        )
     now = timezone.now()
     current.status = (
         ContradictionStatus.DISMISSED

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from claims import detection
+from claims.copying import update_with_history
 from claims.models import (
     Claim,
     Contradiction,
@@ -139,7 +139,4 @@ def _move(moved: dict, *, to: Entity, user, reason: str, only_from: Entity | Non
         rows = list(rows)
         for row in rows:
             setattr(row, field, to)
-        if rows:
-            bulk_update_with_history(
-                rows, model, [field], default_user=user, default_change_reason=reason
-            )
+        update_with_history(model, rows, [field], user=user, reason=reason)

@@ -33,6 +33,7 @@ def old_path(monkeypatch) -> None:
     monkeypatch.setattr(writing, "copy_applies", lambda: False)
     monkeypatch.setattr(detection, "copy_applies", lambda: False)
     monkeypatch.setattr(detection, "overlapping", lambda: False)
+    monkeypatch.setattr(copying, "copy_applies", lambda: False)
 
 
 def claim_history() -> list[dict]:
@@ -236,9 +237,9 @@ def test_updated_claims_and_their_history_are_those_of_the_old_path(analyst, mon
         with monkeypatch.context() as patch:
             if fast:
                 patch.setattr(
-                    writing,
+                    copying,
                     "rows_update",
-                    lambda *args, _real=writing.rows_update, **kwargs: (
+                    lambda *args, _real=copying.rows_update, **kwargs: (
                         updated.append(args[0]) or _real(*args, **kwargs)
                     ),
                 )
@@ -279,9 +280,9 @@ def test_contradictions_detection_updates_are_those_of_the_old_path(analyst, mon
         with monkeypatch.context() as patch:
             if fast:
                 patch.setattr(
-                    detection,
+                    copying,
                     "rows_update",
-                    lambda *args, _real=detection.rows_update, **kwargs: (
+                    lambda *args, _real=copying.rows_update, **kwargs: (
                         updated.append(args[0]) or _real(*args, **kwargs)
                     ),
                 )

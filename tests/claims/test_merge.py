@@ -19,6 +19,7 @@ from claims.services import (
 )
 from kb.models import Entity, EntityAlias
 from kb.selectors import entity_lookalikes
+from kb.services import account_create
 from tests.factories import EntityFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +167,48 @@ def test_merging_demo_entities_keeps_the_bundle_round_trip(demo_bundle, staff):
     entity_merge(duplicate=duplicate, into=callao, user=staff)
 
     assert "Base Naval Callao" in callao.aliases.values_list("name", flat=True)
+
+
+def test_an_analyst_merges_an_entity_with_many_claims_in_the_admin(client, duplicates):
+    """From copying.UPDATE_FROM claims, the move is one UPDATE from copied values on
+    PostgreSQL: every claim moves, each recorded in its history by the analyst, and undoing
+    the merge moves them all back."""
+    keep, dup = duplicates
+    source = SourceFactory()
+    staff_count = Claim.objects.get(key="dup-40").attribute
+    for number in range(120):
+        claim_create(
+            key=f"dup-{number}-more", subject=dup, attribute=staff_count, source=source,
+            value=value_parse(attribute=staff_count, text="40"), quote="q", credibility=3,
+        )  # fmt: skip
+    moved = set(Claim.objects.filter(subject=dup).values_list("key", flat=True))
+    assert len(moved) == 121
+    # An ordinary account with the analyst's role, as grant_role makes it (staff, no superuser).
+    analyst = account_create(username="ana", email="", role="analyst", password="Pw-4-merging!")
+    assert not analyst.is_superuser
+    client.force_login(analyst)
+    url = reverse("admin:kb_entity_changelist")
+    done = client.post(
+        url,
+        {
+            "action": "merge_entities",
+            "_selected_action": [keep.pk, dup.pk],
+            "apply": "1",
+            "keep": keep.pk,
+        },
+    )
+    assert done.status_code == 302
+    assert set(Claim.objects.filter(subject=keep).values_list("key", flat=True)) == moved | {
+        "keep-15"
+    }
+    recorded = Claim.history.model.objects.filter(key__in=moved, history_type="~")
+    assert recorded.count() == 121
+    assert {(h.subject_id, h.history_user_id) for h in recorded} == {(keep.pk, analyst.pk)}
+    assert {h.history_change_reason for h in recorded} == {recorded.first().history_change_reason}
+    assert recorded.first().history_change_reason.startswith("merged")
+
+    client.post(
+        reverse("admin:claims_entitymerge_changelist"),
+        {"action": "undo_merges", "_selected_action": [EntityMerge.objects.get().pk]},
+    )
+    assert set(Claim.objects.filter(subject=dup).values_list("key", flat=True)) == moved
