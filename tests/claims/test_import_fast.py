@@ -225,14 +225,11 @@ def test_detection_reading_each_chunk_ahead_finds_what_the_old_path_found(analys
     assert (fast_report, fast) == (old_report, old)
 
 
-@postgres_only
-def test_updated_claims_and_their_history_are_those_of_the_old_path(analyst, monkeypatch):
-    """A bundle that changes every claim's value: the claims are set with one UPDATE from
-    copied values (rows_update), and each is recorded as bulk_update_with_history recorded it:
-    the row as it now stands, "~", by the importing user, for the bundle import."""
-    first, second = synthetic_bundle(claims=300), synthetic_bundle(claims=300, seed=2)
-    updated = []
-    results = []
+def changed_both_ways(first, second, user, monkeypatch, measure):
+    """`measure(report, window)` after importing `first` then `second` (which changes it),
+    the fast way, then the old way, each rolled back; and the models rows_update was called
+    for on the fast way. `window` is when the second import ran."""
+    updated, results = [], []
     for fast in (True, False):
         with monkeypatch.context() as patch:
             if fast:
@@ -246,20 +243,32 @@ def test_updated_claims_and_their_history_are_those_of_the_old_path(analyst, mon
             else:
                 old_path(patch)
             with transaction.atomic():
-                bundle_import(bundle=copy.deepcopy(first), user=analyst)
+                bundle_import(bundle=copy.deepcopy(first), user=user)
                 start = timezone.now()
-                report = bundle_import(bundle=copy.deepcopy(second), user=analyst)
-                window = (start, timezone.now())
-                rows = claim_history()
+                report = bundle_import(bundle=copy.deepcopy(second), user=user)
+                results.append(measure(report, (start, timezone.now())))
                 transaction.set_rollback(True)
-        changes = [row for row in rows if row["history_type"] == "~"]
-        for row in changes:
-            assert window[0] <= row["history_date"] <= window[1]
-            assert row["updated_at"] >= window[0]
+    return results, updated
+
+
+@postgres_only
+def test_updated_claims_and_their_history_are_those_of_the_old_path(analyst, monkeypatch):
+    """A bundle that changes every claim's value: the claims are set with one UPDATE from
+    copied values (rows_update), and each is recorded as bulk_update_with_history recorded it:
+    the row as it now stands, "~", by the importing user, for the bundle import."""
+
+    def measure(report, window):
+        rows = claim_history()
         for row in rows:
+            if row["history_type"] == "~":
+                assert window[0] <= row["history_date"] <= window[1]
+                assert row["updated_at"] >= window[0]
             for name in ("history_date", "created_at", "updated_at"):
                 del row[name]
-        results.append((report.updated["claims"], rows))
+        return report.updated["claims"], rows
+
+    first, second = synthetic_bundle(claims=300), synthetic_bundle(claims=300, seed=2)
+    results, updated = changed_both_ways(first, second, analyst, monkeypatch, measure)
     assert updated == [Claim]
     (fast_count, fast), (old_count, old) = results
     assert fast_count == old_count > 250
@@ -274,25 +283,9 @@ def test_contradictions_detection_updates_are_those_of_the_old_path(analyst, mon
     """Hundreds of contradictions changed by one re-import are set with rows_update and
     recorded as bulk_update_with_history recorded them (status, version, reason, user)."""
     first, second = synthetic_bundle(claims=2000), synthetic_bundle(claims=2000, seed=2)
-    updated = []
-    results = []
-    for fast in (True, False):
-        with monkeypatch.context() as patch:
-            if fast:
-                patch.setattr(
-                    copying,
-                    "rows_update",
-                    lambda *args, _real=copying.rows_update, **kwargs: (
-                        updated.append(args[0]) or _real(*args, **kwargs)
-                    ),
-                )
-            else:
-                old_path(patch)
-            with transaction.atomic():
-                bundle_import(bundle=copy.deepcopy(first), user=analyst)
-                report = bundle_import(bundle=copy.deepcopy(second), user=analyst)
-                results.append((report.detection, contradictions()))
-                transaction.set_rollback(True)
+    results, updated = changed_both_ways(
+        first, second, analyst, monkeypatch, lambda report, _: (report.detection, contradictions())
+    )
     assert Contradiction in updated
     (fast_report, fast), (old_report, old) = results
     assert fast_report.updated > detection.COPY_FROM

@@ -130,14 +130,18 @@ def test_an_entity_cannot_be_merged_into_itself(duplicates):
         entity_merge(duplicate=keep, into=keep)
 
 
-def test_analysts_merge_and_undo_in_the_admin(client, duplicates, staff):
-    keep, dup = duplicates
-    client.force_login(staff)
-    url = reverse("admin:kb_entity_changelist")
+def ordinary_analyst():
+    """An ordinary account with the analyst's role, as grant_role makes it (staff status, no
+    superuser): the admin's merge is theirs."""
+    analyst = account_create(username="ana", email="", role="analyst", password="Pw-4-merging!")
+    assert not analyst.is_superuser
+    return analyst
 
-    confirm = client.post(url, {"action": "merge_entities", "_selected_action": [keep.pk, dup.pk]})
-    done = client.post(
-        url,
+
+def merge_in_admin(client, keep, dup):
+    """The admin's merge action, applied as its confirmation page posts it."""
+    return client.post(
+        reverse("admin:kb_entity_changelist"),
         {
             "action": "merge_entities",
             "_selected_action": [keep.pk, dup.pk],
@@ -146,14 +150,27 @@ def test_analysts_merge_and_undo_in_the_admin(client, duplicates, staff):
         },
     )
 
+
+def undo_in_admin(client, merge):
+    return client.post(
+        reverse("admin:claims_entitymerge_changelist"),
+        {"action": "undo_merges", "_selected_action": [merge.pk]},
+    )
+
+
+def test_analysts_merge_and_undo_in_the_admin(client, duplicates):
+    keep, dup = duplicates
+    client.force_login(ordinary_analyst())
+    url = reverse("admin:kb_entity_changelist")
+
+    confirm = client.post(url, {"action": "merge_entities", "_selected_action": [keep.pk, dup.pk]})
+    done = merge_in_admin(client, keep, dup)
+
     assert "Keep which one?" in confirm.content.decode()
     assert done.status_code == 302
     merge = EntityMerge.objects.get()
     assert (merge.duplicate, merge.into) == (dup, keep)
-    client.post(
-        reverse("admin:claims_entitymerge_changelist"),
-        {"action": "undo_merges", "_selected_action": [merge.pk]},
-    )
+    undo_in_admin(client, merge)
     merge.refresh_from_db()
     assert merge.undone_at is not None
     assert Claim.objects.get(key="dup-40").subject == dup
@@ -183,21 +200,9 @@ def test_an_analyst_merges_an_entity_with_many_claims_in_the_admin(client, dupli
         )  # fmt: skip
     moved = set(Claim.objects.filter(subject=dup).values_list("key", flat=True))
     assert len(moved) == 121
-    # An ordinary account with the analyst's role, as grant_role makes it (staff, no superuser).
-    analyst = account_create(username="ana", email="", role="analyst", password="Pw-4-merging!")
-    assert not analyst.is_superuser
+    analyst = ordinary_analyst()
     client.force_login(analyst)
-    url = reverse("admin:kb_entity_changelist")
-    done = client.post(
-        url,
-        {
-            "action": "merge_entities",
-            "_selected_action": [keep.pk, dup.pk],
-            "apply": "1",
-            "keep": keep.pk,
-        },
-    )
-    assert done.status_code == 302
+    assert merge_in_admin(client, keep, dup).status_code == 302
     assert set(Claim.objects.filter(subject=keep).values_list("key", flat=True)) == moved | {
         "keep-15"
     }
@@ -207,8 +212,5 @@ def test_an_analyst_merges_an_entity_with_many_claims_in_the_admin(client, dupli
     assert {h.history_change_reason for h in recorded} == {recorded.first().history_change_reason}
     assert recorded.first().history_change_reason.startswith("merged")
 
-    client.post(
-        reverse("admin:claims_entitymerge_changelist"),
-        {"action": "undo_merges", "_selected_action": [EntityMerge.objects.get().pk]},
-    )
+    undo_in_admin(client, EntityMerge.objects.get())
     assert set(Claim.objects.filter(subject=dup).values_list("key", flat=True)) == moved
