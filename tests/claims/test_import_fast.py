@@ -195,36 +195,6 @@ def test_detection_finds_what_the_old_path_found(analyst, monkeypatch):
     assert fast == old
 
 
-@postgres_only
-def test_detection_reading_each_chunk_ahead_finds_what_the_old_path_found(analyst, monkeypatch):
-    """Inside the import, detection reads a chunk's rows before writing the chunk before. With
-    chunks of 37 groups, an import that creates contradictions, then one that changes most
-    values (updating, withdrawing and creating them), end as chunk by chunk in transactions."""
-    monkeypatch.setattr(detection, "CHUNK", 37)
-    first, second = synthetic_bundle(claims=1500), synthetic_bundle(claims=1500, seed=2)
-    read_ahead = []
-    results = []
-    for fast in (True, False):
-        with monkeypatch.context() as patch:
-            if fast:
-                patch.setattr(
-                    detection,
-                    "overlapping",
-                    lambda _real=detection.overlapping: read_ahead.append(_real()) or _real(),
-                )
-            else:
-                old_path(patch)
-            with transaction.atomic():
-                bundle_import(bundle=copy.deepcopy(first), user=analyst)
-                report = bundle_import(bundle=copy.deepcopy(second), user=analyst)
-                results.append((report.detection, contradictions()))
-                transaction.set_rollback(True)
-    (fast_report, fast), (old_report, old) = results
-    assert read_ahead == [True, True]  # each import's detection read ahead
-    assert fast_report.updated and fast_report.withdrawn and fast_report.created
-    assert (fast_report, fast) == (old_report, old)
-
-
 def changed_both_ways(first, second, user, monkeypatch, measure):
     """`measure(report, window)` after importing `first` then `second` (which changes it),
     the fast way, then the old way, each rolled back; and the models rows_update was called
@@ -249,6 +219,28 @@ def changed_both_ways(first, second, user, monkeypatch, measure):
                 results.append(measure(report, (start, timezone.now())))
                 transaction.set_rollback(True)
     return results, updated
+
+
+@postgres_only
+def test_detection_reading_each_chunk_ahead_finds_what_the_old_path_found(analyst, monkeypatch):
+    """Inside the import, detection reads a chunk's rows before writing the chunk before. With
+    chunks of 37 groups, an import that creates contradictions, then one that changes most
+    values (updating, withdrawing and creating them), end as chunk by chunk in transactions."""
+    monkeypatch.setattr(detection, "CHUNK", 37)
+    read_ahead = []  # the old way patches overlapping() again, to False
+    monkeypatch.setattr(
+        detection,
+        "overlapping",
+        lambda _real=detection.overlapping: read_ahead.append(_real()) or _real(),
+    )
+    first, second = synthetic_bundle(claims=1500), synthetic_bundle(claims=1500, seed=2)
+    results, _ = changed_both_ways(
+        first, second, analyst, monkeypatch, lambda report, _: (report.detection, contradictions())
+    )
+    (fast_report, fast), (old_report, old) = results
+    assert read_ahead == [True, True]  # each import's detection read ahead
+    assert fast_report.updated and fast_report.withdrawn and fast_report.created
+    assert (fast_report, fast) == (old_report, old)
 
 
 @postgres_only
