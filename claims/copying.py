@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -178,12 +178,14 @@ def statistics_refresh(model, added: int, columns: tuple[str, ...]) -> bool:
     """After `added` rows were written into `model`'s table in this transaction: ANALYZE the
     table's `columns` (and its row count) when they are more than a fifth of the rows its
     statistics count (or it has none), so that the queries that follow in the same transaction
-    and filter on those columns are planned for the table as it is now. Only those columns: at a
-    million claims, ANALYZE of every column and index expression (the full-text indexes) takes
-    0.7 to 1.2 s, of two columns 0.2 s; autovacuum analyzes the rest after the commit.
+    and filter on those columns are planned for the table as it is now.
+
     Autovacuum analyzes a table only after the transaction commits; until then the planner
     takes an import's claims table for an empty one, and detection read each chunk of groups
     through the attribute's index, the whole table each time, instead of through the subject's.
+    Only the given columns: at a million claims, ANALYZE of every column and index expression
+    (the full-text indexes) takes 0.7 to 1.2 s, of two columns 0.2 s; autovacuum analyzes the
+    rest after the commit.
 
     The statistics are the transaction's own until it commits (a rollback takes them back).
     ANALYZE's lock (SHARE UPDATE EXCLUSIVE) blocks no read or write, only another ANALYZE or
@@ -235,8 +237,8 @@ def rows_update(
     UPDATE ... FROM joined by id; then each updated row is recorded in the model's history
     as bulk_update_with_history records it (the row as it now stands, "~", by the user
     `history` gives, for its reason), at `now`, in one INSERT ... SELECT. PostgreSQL only
-    (copy_applies); inside a transaction (the temporary table is dropped at its end, if not
-    before)."""
+    (copy_applies); in a transaction of its own when called outside one (the temporary table
+    lives until the transaction ends, and is dropped before)."""
     if not instances:
         return
     meta = model._meta
@@ -254,7 +256,7 @@ def rows_update(
     user, reason = history
     recorded = model.history.model
     tracked = [quote(f.column) for f in recorded.tracked_fields]
-    with connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS SELECT 0 AS kb_order, "
             f"{quote(pk.column)}, {', '.join(columns)} FROM {table} WITH NO DATA"

@@ -400,3 +400,22 @@ def test_the_quick_check_never_passes_what_the_schema_refuses(section):
             assert not quick(variant), variant
             checked += 1
     assert checked > 20
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_rows_update_outside_a_transaction_updates_and_records(analyst):
+    """Called with the connection in autocommit, rows_update makes its own transaction (its
+    temporary table would otherwise be dropped as soon as it is made)."""
+    bundle_import(bundle=synthetic_bundle(claims=20), user=analyst)
+    claims = list(Claim.objects.order_by("id"))
+    for claim in claims:
+        claim.credibility = 1 + claim.credibility % 6
+    assert connection.get_autocommit()
+    copying.rows_update(
+        Claim, claims, ["credibility"], now=timezone.now(), history=(analyst, "by hand")
+    )
+    stored = dict(Claim.objects.values_list("pk", "credibility"))
+    assert stored == {claim.pk: claim.credibility for claim in claims}
+    recorded = Claim.history.model.objects.filter(history_change_reason="by hand")
+    assert sorted(recorded.values_list("id", "credibility")) == sorted(stored.items())
