@@ -10,6 +10,12 @@ on building the next rows: the server's work on one chunk and Python's on the ne
 the end of the block, first waits for the COPYs sent before it and raises the first one's
 error, so the transaction sees the same statements in the same order as without it.
 
+Updating many rows works the same way (rows_update): their new values COPYed into a temporary
+table, set with one UPDATE ... FROM, and recorded in the history with one INSERT ... SELECT.
+update_with_history is where every bulk update with history chooses it or
+bulk_update_with_history; statistics_refresh keeps the planner's statistics up with a large
+write inside its own transaction.
+
 Used by the import (claims.bundles.writing) and detection where it applies (copy_applies);
 elsewhere they create model instances with bulk_create_with_history as before."""
 
