@@ -165,6 +165,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The header's roles, read with the permissions in one query.
+                "kb.auth.roles",
             ],
         },
     },

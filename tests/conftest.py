@@ -3,11 +3,42 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 DEMO_BUNDLE = settings.KB_DEMO_BUNDLE
+
+
+class OneRequestAtATime(ThreadedWSGIServer):
+    """The browser tests' server on SQLite. Its request threads share the test's one in-memory
+    connection (pytest-django's live_server), and a page's parallel requests (select2's
+    searches, say) using it at once once left a request waiting in SQLite for good; here they
+    take turns through the application, while reading requests and keeping connections alive
+    still happen in parallel."""
+
+    turn = threading.Lock()
+
+    def get_app(self):
+        application = super().get_app()
+
+        def in_turn(environ, start_response):
+            with self.turn:
+                response = application(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+
+        return in_turn
+
+
+if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    LiveServerThread.server_class = OneRequestAtATime
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,13 +1,17 @@
 """Who may do what, as the site asks on every signed-in page: a user's own permissions and
-their role's, read in one query, none for an inactive account, all for a superuser."""
+their role's, with the roles the header shows, read in one query; none for an inactive
+account, all for a superuser."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from kb.services import account_create, role_revoke
+from kb.auth import user_roles
+from kb.services import account_create, role_grant, role_revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +60,26 @@ def test_a_researcher_an_inactive_account_and_a_superuser():
         f"{p.content_type.app_label}.{p.codename}"
         for p in Permission.objects.select_related("content_type")
     }
+
+
+def test_the_roles_come_with_the_permissions_in_the_same_query(django_assert_num_queries):
+    editor = account("editor")
+    role_grant(user=editor, role="analyst")
+    editor = fresh(editor)
+
+    with django_assert_num_queries(1):
+        assert user_roles(editor) == ["Analyst", "Editor"]
+        assert editor.has_perm("claims.resolve_contradiction")
+    assert user_roles(fresh(account("researcher"))) == []  # a researcher holds no group
+
+
+def test_the_header_names_the_signed_in_users_roles_with_one_query_for_them(client):
+    editor = account("editor")
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/nothing-here/")
+
+    assert page.status_code == 404
+    assert f'<span class="who">{editor.username} · Editor</span>' in page.text
+    access = [q for q in queries.captured_queries if "auth_group" in q["sql"]]
+    assert len(access) == 1, access
