@@ -12,7 +12,7 @@ import hashlib
 
 from django.core.cache import cache
 
-from kb.api.caching import data_version
+from kb.api.caching import data_version, history_models
 
 # Long enough to outlive a busy hour; a write changes the key long before.
 COUNT_TIMEOUT = 60 * 60
@@ -21,7 +21,7 @@ COUNT_TIMEOUT = 60 * 60
 def counted(name: str, models, compute, *, vary: str = ""):
     """`compute()`'s result, computed once per state of `models` (whose history dates their
     data) and `vary` (what else the result depends on: the filters chosen)."""
-    version, _ = data_version([model.history.model for model in models])
+    version, _ = data_version(history_models(tuple(models)))
     digest = hashlib.blake2b(f"{name}|{version}|{vary}".encode(), digest_size=16).hexdigest()
     key = f"kb:count:{digest}"
     found = cache.get(key)

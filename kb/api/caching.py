@@ -55,8 +55,10 @@ def data_version(history_models) -> tuple[str, datetime.datetime | None]:
 
 
 @functools.cache
-def _history_models(models: tuple) -> list:
-    # `Model.history` builds a manager on every access; the models themselves never change.
+def history_models(models: tuple) -> list:
+    """The history models of `models` (a tuple). `Model.history` builds a manager on every
+    access (simple_history inspects its queryset's methods: about 0.5 ms for seven models);
+    the models themselves never change."""
     return [model.history.model for model in models]
 
 
@@ -64,7 +66,7 @@ def conditional_response(request, *, version_models, respond):
     """`respond()`'s response with an ETag and Last-Modified, or a 304 without calling it when
     the client's copy is current. `version_models` are the models whose rows the response
     shows; their history tables date the data (data_version: one query)."""
-    version, modified = data_version(_history_models(tuple(version_models)))
+    version, modified = data_version(history_models(tuple(version_models)))
     fingerprint = repr(
         (
             REPRESENTATION_VERSION,
