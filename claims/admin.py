@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from claims.display import claim_interval_display, claim_value_display
+from claims.filters import CREDIBILITY_CHOICES
 from claims.forms import ClaimForm
 from claims.models import Attribute, Claim, Contradiction, ContradictionClaim, EntityMerge
 from claims.selectors import attributes_with_claim_totals, claim_for_update, claims_for_inline
@@ -117,6 +119,25 @@ class AttributeAdmin(GuardedHistoryAdmin):
         obj._state.adding = False
 
 
+class CredibilityFilter(admin.SimpleListFilter):
+    """The Admiralty scale's grades, 1 to 6, listed from the scale: the field's own filter read
+    the grades in use with a DISTINCT over every claim (130 ms a page at a million claims)."""
+
+    title = "credibility"
+    parameter_name = "credibility__exact"  # the field filter's, so that links keep working
+
+    def lookups(self, request, model_admin):
+        return CREDIBILITY_CHOICES
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value not in dict(CREDIBILITY_CHOICES):
+            raise IncorrectLookupParameters(f"credibility {value!r} is not on the scale")
+        return queryset.filter(credibility=int(value))
+
+
 @admin.register(Claim)
 class ClaimAdmin(GuardedHistoryAdmin):
     form = ClaimForm
@@ -132,7 +153,7 @@ class ClaimAdmin(GuardedHistoryAdmin):
     list_filter = [
         "quote_status",
         "rank",
-        "credibility",
+        CredibilityFilter,
         "attribute",
         "subject__kind",
         "source__kind",

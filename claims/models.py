@@ -398,6 +398,9 @@ class Contradiction(models.Model):
         indexes = [
             # The editors' queue: open, current, newest first.
             models.Index(fields=["status", "-detected_at", "-id"], name="contradiction_queue_idx"),
+            # The admin's list of every contradiction, newest detected first (without it, a page
+            # sorts them all: 130 ms at a million claims).
+            models.Index(fields=["-detected_at", "-id"], name="contradiction_detected_idx"),
             # Detection reconciles the contradictions of one subject and attribute.
             models.Index(fields=["subject", "attribute"], name="contradiction_group_idx"),
             # The editors' queue, latest activity first: all of it, and one status of it.

@@ -1,4 +1,5 @@
-"""Reads of the entity graph: look-alike names, and names for the subject autocomplete."""
+"""Reads of the entity graph: look-alike names, and names for the subject autocomplete; and the
+per-row count of related rows that every app's lists annotate (related_count)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,42 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
 from rapidfuzz.distance import JaroWinkler
 
 from kb.models import Entity, EntityAlias
+
+
+def related_count(model, relation: str):
+    """How many rows each row of `model` has under its reverse relation `relation` (an
+    entity's "claims", a publisher's "sources"), as an annotation: a subquery on the related
+    table's foreign-key index, run for each row read.
+
+    Count(relation) would join and group the whole related table into every query the
+    queryset makes: in the admin, its page, both counts, each filter's choices and the date
+    hierarchy's, 1.3 s for a page of sources at a million claims."""
+    reverse = model._meta.get_field(relation)
+    key = reverse.field.name
+    rows = (
+        reverse.related_model._base_manager.filter(**{key: OuterRef("pk")})
+        .order_by()
+        .values(key)
+        .annotate(total=Count("pk"))
+        .values("total")[:1]
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
 
 # Names at least this alike (0-100) are suggested as the same entity.
 SIMILARITY = 80
@@ -215,7 +248,7 @@ def entities_for_admin_list(entities):
     """The admin's entity list: claims counted, the entity merged into joined, aliases
     prefetched; two queries a page."""
     return (
-        entities.annotate(claim_total=Count("claims", distinct=True))
+        entities.annotate(claim_total=related_count(Entity, "claims"))
         .select_related("merged_into")
         .prefetch_related("aliases")
     )

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 
 from django.db import models
-from django.db.models import Count, Exists, Func, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, Func, OuterRef, Q
 
 from claims import conflicts
 from claims.models import (
@@ -20,6 +19,7 @@ from claims.models import (
     ValueType,
 )
 from kb.models import Entity, EntityAlias
+from kb.selectors import related_count
 
 # Columns a claim row does not need for the API and that may be long: the source's full text
 # above all. (Deferring more costs more in building the rows than it saves in reading them.)
@@ -192,14 +192,7 @@ def entities_with_claim_totals(query: str = ""):
     if query:
         alias_matches = EntityAlias.objects.filter(entity=OuterRef("pk"), name__icontains=query)
         entities = entities.filter(Q(name__icontains=query) | Exists(alias_matches))
-    claim_total = (
-        Claim.objects.filter(subject=OuterRef("pk"))
-        .order_by()
-        .values("subject")
-        .annotate(total=Count("id"))
-        .values("total")
-    )
-    return entities.annotate(claim_total=Coalesce(Subquery(claim_total), 0)).order_by("name", "id")
+    return entities.annotate(claim_total=related_count(Entity, "claims")).order_by("name", "id")
 
 
 def claim_for_page():

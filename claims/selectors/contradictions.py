@@ -10,7 +10,6 @@ from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from claims.corroboration import Corroboration
@@ -26,6 +25,7 @@ from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds, json
 from claims.selectors.corroboration import SameValueSources, attach_corroboration
 from kb.memo import counted
 from kb.models import Entity
+from kb.selectors import related_count
 from sources.models import Source
 
 # A position's claims in value order (SPEC section 3), the claim id breaking ties.
@@ -57,7 +57,7 @@ def contradiction_queue():
     return (
         Contradiction.objects.filter(status=ContradictionStatus.OPEN, withdrawn_at__isnull=True)
         .select_related("subject", "attribute")
-        .annotate(claim_total=Count("memberships"))
+        .annotate(claim_total=related_count(Contradiction, "memberships"))
         .order_by("-detected_at", "-id")
     )
 
@@ -286,16 +286,9 @@ def contradictions_by_activity(contradictions):
     the names of their subject, attribute and who flagged them joined, `claim_total` (a
     subquery on the membership index for each row read) and `last_activity`. One query a
     page, no model instance per row."""
-    claim_total = (
-        ContradictionClaim.objects.filter(contradiction=OuterRef("pk"))
-        .order_by()
-        .values("contradiction")
-        .annotate(total=Count("id"))
-        .values("total")[:1]
-    )
     return (
         contradictions.annotate(
-            claim_total=Coalesce(Subquery(claim_total), 0),
+            claim_total=related_count(Contradiction, "memberships"),
             last_activity=last_activity(),
             subject_name=F("subject__name"),
             subject_kind=F("subject__kind"),
@@ -348,7 +341,7 @@ def claim_contradictions(claim):
             claim_position=Subquery(
                 of_claim.filter(contradiction=OuterRef("pk")).values("position")[:1]
             ),
-            claim_total=Count("memberships"),
+            claim_total=related_count(Contradiction, "memberships"),
         )
         .order_by("-detected_at", "-id")
     )
