@@ -54,7 +54,7 @@ from claims.selectors.corroboration import (
     position_corroboration,
 )
 from claims.selectors.history import claim_history
-from claims.selectors.search import claim_search, rare_words
+from claims.selectors.search import claim_rare_words, claim_search
 from claims.selectors.site_search import site_search
 from claims.selectors.sources import with_claim_totals
 from claims.selectors.totals import knowledge_base_totals
@@ -99,7 +99,7 @@ __all__ = [
     "in_open_contradiction",
     "knowledge_base_totals",
     "position_corroboration",
-    "rare_words",
+    "claim_rare_words",
     "site_search",
     "source_candidates",
     "unused_claim_key",

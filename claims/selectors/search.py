@@ -3,17 +3,24 @@ name or an alias (English full text on PostgreSQL, substrings elsewhere)."""
 
 from __future__ import annotations
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import Func, Q, Value
 
 from claims.models import Claim
-from kb.filters import search_terms, uses_postgres
+from kb.filters import (
+    RARE_ENTITIES,
+    entities_named_sql,
+    rare_words,
+    search_terms,
+    uses_postgres,
+)
 from kb.models import Entity, EntityAlias
 from sources.models import Source
 
 # A word is rare when it is in at most this many quotes and names at most this many sources
-# and entities: then its claims are gathered first (ClaimsMatching), else walked in order.
-RARE_QUOTES, RARE_SOURCES, RARE_ENTITIES = 2000, 100, 250
+# and entities (kb.filters.RARE_ENTITIES): then its claims are gathered first
+# (ClaimsMatching), else walked in order.
+RARE_QUOTES, RARE_SOURCES = 2000, 100
 
 
 def _word_sql(connection, word_sql: str, quote: str, source_id: str, subject_id: str) -> str:
@@ -26,10 +33,7 @@ def _word_sql(connection, word_sql: str, quote: str, source_id: str, subject_id:
         return f"to_tsvector('english'::regconfig, {column}) @@ {query}"
 
     sources = f"SELECT id FROM {name(Source._meta.db_table)} WHERE {matches('title')}"
-    entities = (
-        f"SELECT id FROM {name(Entity._meta.db_table)} WHERE {matches('name')} "
-        f"UNION SELECT entity_id FROM {name(EntityAlias._meta.db_table)} WHERE {matches('name')}"
-    )
+    entities = entities_named_sql(connection, word_sql)
     return (
         f"(numnode({query}) = 0 OR {matches(quote)} "
         f"OR {source_id} = ANY(ARRAY({sources})) OR {subject_id} = ANY(ARRAY({entities})))"
@@ -86,31 +90,18 @@ class ClaimsMatching(Func):
         return f"{outer_id} = ANY(ARRAY({inner}))", [*outer_params, *params]
 
 
-def rare_words(words: list[str]) -> list[bool]:
-    """PostgreSQL: for each word, whether it is rare (RARE_QUOTES, ...). One query, each count
-    stopping at its limit."""
-    quote = connection.ops.quote_name
-    parts, params = [], []
-    for word in words:
-        query = "plainto_tsquery('english'::regconfig, %s)"
-        for table, column, limit in (
+def claim_rare_words(words: list[str]) -> list[bool]:
+    """PostgreSQL: for each word, whether it is rare (RARE_QUOTES, ...) in quotes, source
+    titles, entity names and aliases: one query (kb.filters.rare_words)."""
+    return rare_words(
+        words,
+        (
             (Claim._meta.db_table, "quote", RARE_QUOTES),
             (Source._meta.db_table, "title", RARE_SOURCES),
             (Entity._meta.db_table, "name", RARE_ENTITIES),
             (EntityAlias._meta.db_table, "name", RARE_ENTITIES),
-        ):
-            # Each count stops at its limit: a common word costs a short walk, a rare one the
-            # GIN index.
-            stop = f" LIMIT {limit + 1}"
-            parts.append(
-                f"(SELECT count(*) <= {limit} FROM (SELECT 1 FROM {quote(table)} WHERE "
-                f"to_tsvector('english'::regconfig, {column}) @@ {query}{stop}) AS api_n)"
-            )
-            params.append(word)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return [all(row[index : index + 4]) for index in range(0, len(row), 4)]
+        ),
+    )
 
 
 def claim_search(queryset, text: str):
@@ -119,7 +110,9 @@ def claim_search(queryset, text: str):
     from common ones), case-insensitive substrings elsewhere."""
     words = search_terms(text)
     if uses_postgres(queryset):
-        rare = [word for word, is_rare in zip(words, rare_words(words), strict=True) if is_rare]
+        rare = [
+            word for word, is_rare in zip(words, claim_rare_words(words), strict=True) if is_rare
+        ]
         if rare:
             queryset = queryset.filter(ClaimsMatching(rare))
         for word in words:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from kb import filters as kb_filters
 from kb.models import Entity
 from tests.api.conftest import count_queries, keys
 
@@ -37,6 +40,37 @@ def test_an_entity_shows_its_aliases(api, small):
 )
 def test_the_entities_list_filters_by_kind_and_name_or_alias(api, small, params, expected):
     assert keys(api.get(ENTITIES, params)) == expected
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("rare", [True, False])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "harbour"}, ["port-alpha"]),
+        ({"q": "Alpha Harbour"}, ["port-alpha"]),
+        ({"q": "ports"}, ["port-alpha"]),  # stemmed
+        ({"q": "the"}, ["port-alpha", "deal-beta", "org-gamma"]),  # stop words filter nothing
+        ({"q": "gamma harbour"}, []),
+        ({"q": "zzz"}, []),
+    ],
+)
+def test_rare_and_common_words_find_the_same_entities(
+    api, small, monkeypatch, rare, params, expected
+):
+    # A rare word's entities are gathered first through the name and alias indexes
+    # (EntityNamed); a common word's are tested row by row in order. Which a word is
+    # depends on RARE_ENTITIES: both ways find the same entities.
+    monkeypatch.setattr(kb_filters, "RARE_ENTITIES", 10_000 if rare else 0)
+
+    with CaptureQueriesContext(connection) as queries:
+        found = keys(api.get(ENTITIES, params))
+
+    assert found == expected
+    gathered = [q["sql"] for q in queries.captured_queries if "= ANY(ARRAY(" in q["sql"]]
+    # A word in no name at all ("zzz", a stop word) is rare at any limit.
+    in_no_name = params["q"] in ("the", "zzz")
+    assert bool(gathered) == (rare or in_no_name)
 
 
 def test_an_entity_merged_into_another_leaves_the_list_but_keeps_its_page(api, small):
