@@ -285,6 +285,11 @@ class Claim(models.Model):
             models.Index(fields=["source", "id"], name="claim_source_idx"),
             # The API's claimed_after / claimed_before filters.
             models.Index(fields=["claimed_on", "id"], name="claim_claimed_on_idx"),
+            # The API's rank filter: preferred and deprecated claims are few, and without it a
+            # page of them walked every claim (160 ms at a million). Normal claims need none.
+            models.Index(
+                fields=["rank", "id"], condition=~Q(rank=Rank.NORMAL), name="claim_rank_idx"
+            ),
         ]
 
     def __str__(self) -> str:

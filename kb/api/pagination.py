@@ -100,6 +100,7 @@ class KeysetPagination(BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.base_url = request.build_absolute_uri()
+        self.view = view
         self.ordering = self._ordering(request, view)
         field = (
             None
@@ -153,7 +154,12 @@ class KeysetPagination(BasePagination):
         key = F(ordering.field)
         nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
         order = [key.desc(**nulls), "-id"] if descending else [key.asc(**nulls), "id"]
-        return list(queryset.filter(within).order_by(*order)[:limit])
+        # The ids carry the filters, so the rows are read by id from the view's queryset as it
+        # is before filtering: filtered again, the planner may apply a filter to the whole
+        # table before it takes the ids (2 s for in_contradiction at a million claims).
+        unfiltered = getattr(self, "view", None) and self.view.get_queryset()
+        rows = unfiltered if unfiltered is not None else queryset
+        return list(rows.filter(within).order_by(*order)[:limit])
 
     @staticmethod
     def _beyond(keys: list[str], after: Position, descending: bool) -> Q:
