@@ -27,6 +27,7 @@ from claims.selectors.claims import OpenContradictionIds
 from claims.selectors.contradictions import ContradictionMemberships
 from claims.selectors.corroboration import SameValueSources
 from claims.serializers import claim_value_data
+from kb.api.compiled import rows_by_ids
 from kb.dates import iso_at_precision
 from kb.models import Entity
 from sources.models import grade_in_force
@@ -465,7 +466,9 @@ def entity_fact_rows(entity, claims=None) -> tuple[list, list[ClaimRow]]:
     entity's page both read them so."""
     if claims is None:
         claims = fact_claim_values().filter(subject=entity)
-    rows = [claim_row(values) for values in claims]
+    # Read by id, with the claims' query compiled once per connection (kb.api.compiled).
+    ids = claims.values("pk").order_by()
+    rows = [claim_row(values) for values in rows_by_ids("fact claims", fact_claim_values, ids)]
     subject = {column: getattr(entity, column[9:]) for column in _SUBJECT_COLUMNS}
     attributes: dict[int, Attribute] = {}
     for row in rows:

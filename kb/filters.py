@@ -260,10 +260,20 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter, DescribedFilter):
         super().__init__(**kwargs)
 
 
+class _SharedFields(dict):
+    """A form class's fields, shared by its forms rather than deep-copied into each (Django
+    copies every field, widget and list of choices for each form it makes: 0.4 ms of an API
+    request with fifteen filters). The API's filter forms only validate what they are given,
+    which changes no field; nothing adds, removes or alters a field per request."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 class APIFilterSet(django_filters.FilterSet):
     """A FilterSet built cheaply per request: its filters are copied shallowly (a deep copy
-    of every filter and its choices cost more than the query it shapes) and its form class
-    is made once per FilterSet class."""
+    of every filter and its choices cost more than the query it shapes), and its form class
+    is made once per FilterSet class, its forms sharing their fields (_SharedFields)."""
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         # BaseFilterSet.__init__, but with shallow copies of the filters.
@@ -286,7 +296,9 @@ class APIFilterSet(django_filters.FilterSet):
     def get_form_class(self):
         cls = type(self)
         if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = _SharedFields(form_class.base_fields)
+            cls._form_class = form_class
         return cls._form_class
 
 

@@ -1,0 +1,126 @@
+"""Rows read by their ids with a query compiled once per connection (kb.api.compiled): the
+same rows as the values() query gives, in its order, whatever reads them; and the API's filter
+forms, which share their fields rather than copying them for each request."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+
+from claims.api_rows import every_claim_values, every_contradiction_values
+from claims.filters import ClaimFilter
+from claims.models import Claim, Contradiction
+from kb.api.compiled import rows_by_ids
+from tests.api.conftest import keys
+
+pytestmark = pytest.mark.django_db
+
+CLAIMS = "/api/v1/claims/"
+
+
+def _rows(order):
+    return lambda: every_claim_values().order_by(*order)
+
+
+@pytest.mark.parametrize("order", [("id",), ("-id",), ("-claimed_on", "id")])
+def test_the_rows_are_those_of_the_values_query_in_its_order(small, order):
+    expected = list(every_claim_values().order_by(*order))
+    ids = Claim.objects.values("pk")
+
+    found = rows_by_ids(("test", order), _rows(order), ids)
+
+    # Every column as values() gives it: the database's JSON and arrays read by the same
+    # converters, dates as dates.
+    assert found == expected
+    assert any(row["all_contradictions"] for row in found)
+    assert any(row["open_contradiction_ids"] for row in found)
+
+
+def test_only_the_rows_the_ids_give_are_read(small):
+    ids = Claim.objects.filter(Q(key__startswith="c-staff") | Q(key="c-lethal-no"))
+
+    found = rows_by_ids(("test", ("id",)), _rows(("id",)), ids.values("pk").order_by("id")[:2])
+
+    assert [row["key"] for row in found] == [c.key for c in ids.order_by("id")[:2]]
+
+
+def test_no_ids_is_no_rows(small):
+    assert rows_by_ids(("test", ("id",)), _rows(("id",)), Claim.objects.none().values("pk")) == []
+    nothing = Claim.objects.filter(pk__in=[]).values("pk")
+    assert rows_by_ids(("test", ("id",)), _rows(("id",)), nothing) == []
+
+
+def test_the_rows_query_is_compiled_once_per_connection_and_key(small, monkeypatch):
+    compiled_queries = []
+    compile_ = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        sql, params = compile_(self, *args, **kwargs)
+        compiled_queries.append(sql)
+        return sql, params
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    key = ("test once", ("id",))
+    ids = Claim.objects.values("pk")
+    first = rows_by_ids(key, _rows(("id",)), ids)
+    rows_query = [sql for sql in compiled_queries if '"quote"' in sql]
+    compiled_queries.clear()
+
+    again = [rows_by_ids(key, _rows(("id",)), ids) for _ in range(3)]
+
+    assert len(rows_query) == 1
+    assert again == [first] * 3
+    # Only the ids' query is compiled again: the rows' columns are not.
+    assert compiled_queries and not any('"quote"' in sql for sql in compiled_queries)
+
+
+def test_the_rows_are_read_in_one_query_with_the_ids_inside(small):
+    ids = Claim.objects.filter(credibility__lte=2).values("pk").order_by("id")[:3]
+
+    with CaptureQueriesContext(connection) as queries:
+        found = rows_by_ids(("test", ("id",)), _rows(("id",)), ids)
+
+    assert len(queries.captured_queries) == 1
+    expected = list(Claim.objects.filter(credibility__lte=2).order_by("id")[:3])
+    assert [row["id"] for row in found] == [claim.id for claim in expected]
+
+
+def test_other_models_and_orders_are_kept_apart(small):
+    claims = rows_by_ids(("test", "claims"), _rows(("-id",)), Claim.objects.values("pk"))
+    contradictions = rows_by_ids(
+        ("test", "contradictions"),
+        lambda: every_contradiction_values().order_by("id"),
+        Contradiction.objects.values("pk"),
+    )
+
+    assert [row["id"] for row in claims] == sorted(Claim.objects.values_list("id", flat=True))[::-1]
+    assert [row["id"] for row in contradictions] == sorted(
+        Contradiction.objects.values_list("id", flat=True)
+    )
+
+
+def test_a_queryset_of_instances_is_refused(small):
+    with pytest.raises(TypeError, match="values"):
+        rows_by_ids(("test", "instances"), Claim.objects.all, Claim.objects.values("pk"))
+
+
+# The API's filter forms.
+
+
+def test_filter_forms_share_their_fields_and_keep_each_request_s_values_apart(api, small):
+    first = ClaimFilter({"min_credibility": "2"}, queryset=Claim.objects.all())
+    second = ClaimFilter({"min_credibility": "9"}, queryset=Claim.objects.all())
+
+    assert first.form.fields["min_credibility"] is second.form.fields["min_credibility"]
+    assert first.is_valid() and not second.is_valid()
+    assert first.form.cleaned_data["min_credibility"] == 2
+    assert "min_credibility" in second.errors
+    # Requests one after the other: an error stays with its own request.
+    assert api.get(CLAIMS, {"min_credibility": "9"}).status_code == 400
+    found = keys(api.get(CLAIMS, {"min_credibility": "2"}))
+    assert sorted(found) == sorted(
+        Claim.objects.filter(credibility__lte=2).values_list("key", flat=True)
+    )
