@@ -23,11 +23,11 @@ _MARKER_SQL = "SELECT %s AS kb_ids"
 
 
 class _CompiledRows:
-    """A values() query filtered by `pk IN (marker)`, compiled: its SQL and parameters on
+    """A values() query filtered by `column IN (marker)`, compiled: its SQL and parameters on
     either side of the marker, and what turns its rows into dicts as values() would."""
 
-    def __init__(self, queryset: QuerySet):
-        queryset = queryset.filter(pk__in=RawSQL(_MARKER_SQL, [_MARKER]))
+    def __init__(self, queryset: QuerySet, column: str):
+        queryset = queryset.filter(**{f"{column}__in": RawSQL(_MARKER_SQL, [_MARKER])})
         query = queryset.query
         if not query.values_select:
             raise TypeError("rows_by_ids reads a values() queryset")
@@ -65,14 +65,17 @@ class _CompiledRows:
         return [dict(zip(names, row, strict=True)) for row in found]
 
 
-def rows_by_ids(key: Hashable, rows: Callable[[], QuerySet], ids: QuerySet) -> list[dict]:
+def rows_by_ids(
+    key: Hashable, rows: Callable[[], QuerySet], ids: QuerySet, *, column: str = "pk"
+) -> list[dict]:
     """The rows of `rows()` (a values() queryset, ordered, the same whatever the request)
-    whose ids `ids` gives (a values("pk") queryset of the same model, filtered, ordered and
-    sliced as the caller likes), in `rows()`'s order: one query. `key` names what `rows()`
-    makes; it is called and compiled once per database connection and key."""
+    whose `column` is among the ids `ids` gives (a values() queryset of one column, filtered,
+    ordered and sliced as the caller likes), in `rows()`'s order: one query. `key` names what
+    `rows()` and `column` make; it is called and compiled once per database connection and
+    key."""
     connection = connections[ids.db]
     compiled = connection.__dict__.setdefault("_kb_compiled_rows", {})
     found = compiled.get(key)
     if found is None:
-        found = compiled[key] = _CompiledRows(rows())
+        found = compiled[key] = _CompiledRows(rows(), column)
     return found.rows(ids)

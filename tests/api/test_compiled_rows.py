@@ -5,6 +5,7 @@ forms, which share their fields rather than copying them for each request."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
 from django.db.models.sql.compiler import SQLCompiler
@@ -105,6 +106,48 @@ def test_other_models_and_orders_are_kept_apart(small):
 def test_a_queryset_of_instances_is_refused(small):
     with pytest.raises(TypeError, match="values"):
         rows_by_ids(("test", "instances"), Claim.objects.all, Claim.objects.values("pk"))
+
+
+def _compiled_claim_columns(monkeypatch) -> list[str]:
+    """The queries compiled from here on that read claims' quotes (the rows' query)."""
+    compiled_queries = []
+    compile_ = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        sql, params = compile_(self, *args, **kwargs)
+        if '"quote"' in sql:
+            compiled_queries.append(sql)
+        return sql, params
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    return compiled_queries
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/claims/?page_size=3",
+        "/api/v1/claims/?ordering=-claimed_on&min_credibility=3",
+        "/api/v1/contradictions/",
+        "/api/v1/contradictions/{contradiction}/",
+        "/api/v1/entities/{entity}/facts/",
+        "/entities/{entity}/",
+    ],
+)
+def test_requests_after_the_first_compile_no_rows_query(api, small, monkeypatch, url):
+    url = url.format(
+        contradiction=Contradiction.objects.first().pk,
+        entity=Claim.objects.get(key="c-staff-over-300").subject_id,
+    )
+    if not url.startswith("/api/"):
+        api.force_login(get_user_model().objects.create_user("reader"))
+    assert api.get(url).status_code == 200
+    compiled_queries = _compiled_claim_columns(monkeypatch)
+
+    for _ in range(2):
+        assert api.get(url).status_code == 200
+
+    assert compiled_queries == []
 
 
 # The API's filter forms.
