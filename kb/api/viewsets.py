@@ -28,6 +28,10 @@ class ReadOnlyAPIViewSet(viewsets.ReadOnlyModelViewSet):
     `represent` and `represent_one` write rows out as plain data: by default through the
     serializer; a viewset whose queryset gives values() dicts writes them out itself, and its
     `serializer_class` is then the OpenAPI schema and the CSV columns only.
+
+    A list's page reads its rows by id from `get_queryset()` (KeysetPagination), with a query
+    compiled once per connection and ordering (kb.api.compiled): `get_queryset()` must give
+    the same query whatever the request; what depends on the request goes in the filters.
     """
 
     permission_classes = (ReadAccess,)
