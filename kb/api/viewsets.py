@@ -29,9 +29,10 @@ class ReadOnlyAPIViewSet(viewsets.ReadOnlyModelViewSet):
     serializer; a viewset whose queryset gives values() dicts writes them out itself, and its
     `serializer_class` is then the OpenAPI schema and the CSV columns only.
 
-    A list's page reads its rows by id from `get_queryset()` (KeysetPagination), with a query
-    compiled once per connection and ordering (kb.api.compiled): `get_queryset()` must give
-    the same query whatever the request; what depends on the request goes in the filters.
+    A list's filters apply to `filter_base()` (the model's rows, no columns chosen), and its
+    page reads its rows by id from `get_queryset()` (KeysetPagination), with a query compiled
+    once per connection and ordering (kb.api.compiled): `get_queryset()` chooses columns only,
+    the same whatever the request; what narrows the rows goes in `filter_queryset`.
     """
 
     permission_classes = (ReadAccess,)
@@ -90,11 +91,16 @@ class ReadOnlyAPIViewSet(viewsets.ReadOnlyModelViewSet):
         respond = functools.partial(self._retrieve, request)
         return conditional_response(request, version_models=self.version_models, respond=respond)
 
+    def filter_base(self):
+        """What a list's filters apply to: the rows of get_queryset()'s model, all of them, with
+        no column chosen, so that the ids of a page are taken with no join but the filters'
+        (its rows are then read by id from get_queryset(): KeysetPagination)."""
+        return self.get_queryset().model._default_manager.all()
+
     def _list(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        if page is None:
-            return Response(self.represent(list(queryset)))
+        if self.paginator is None:
+            return Response(self.represent(list(self.filter_queryset(self.get_queryset()))))
+        page = self.paginate_queryset(self.filter_queryset(self.filter_base()))
         return self.get_paginated_response(self.represent(page))
 
     def _retrieve(self, request):
