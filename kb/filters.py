@@ -142,6 +142,15 @@ class TextMatches(Func):
 RARE_ENTITIES = 250
 
 
+def entity_name_places() -> tuple:
+    """Where a word names entities, as rare_words reads places: names and aliases, each rare
+    at RARE_ENTITIES (read when called, so that a test may change it)."""
+    return (
+        (Entity._meta.db_table, "name", RARE_ENTITIES),
+        (EntityAlias._meta.db_table, "name", RARE_ENTITIES),
+    )
+
+
 def rare_words(words: list[str], places) -> list[bool]:
     """PostgreSQL: for each word, whether it is in at most `limit` rows of every place
     (table, column, limit) of `places`, by English full text. One query, each count stopping
@@ -213,10 +222,7 @@ def entity_search(queryset, text: str):
                 Q(name__icontains=term) | Q(pk__in=by_alias.values("entity_id"))
             )
         return queryset
-    places = (
-        (Entity._meta.db_table, "name", RARE_ENTITIES),
-        (EntityAlias._meta.db_table, "name", RARE_ENTITIES),
-    )
+    places = entity_name_places()
     for term, rare in zip(terms, rare_words(terms, places) if terms else [], strict=True):
         if rare:
             queryset = queryset.filter(EntityNamed("pk", term))

@@ -8,13 +8,13 @@ from django.db.models import Func, Q, Value
 
 from claims.models import Claim
 from kb.filters import (
-    RARE_ENTITIES,
     entities_named_sql,
+    entity_name_places,
     rare_words,
     search_terms,
     uses_postgres,
 )
-from kb.models import Entity, EntityAlias
+from kb.models import EntityAlias
 from sources.models import Source
 
 # A word is rare when it is in at most this many quotes and names at most this many sources
@@ -98,8 +98,7 @@ def claim_rare_words(words: list[str]) -> list[bool]:
         (
             (Claim._meta.db_table, "quote", RARE_QUOTES),
             (Source._meta.db_table, "title", RARE_SOURCES),
-            (Entity._meta.db_table, "name", RARE_ENTITIES),
-            (EntityAlias._meta.db_table, "name", RARE_ENTITIES),
+            *entity_name_places(),
         ),
     )
 
