@@ -155,20 +155,33 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "kb.urls"
 
+TEMPLATE_CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    # The header's roles, read with the permissions in one query.
+    "kb.auth.roles",
+]
+
 TEMPLATES = [
+    # The site's pages (kb/jinja2.py). First, so that their names find these; it reads only
+    # templates/, which holds nothing else.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "kb.jinja2.environment",
+            "context_processors": TEMPLATE_CONTEXT_PROCESSORS,
+        },
+    },
+    # The admin's and the libraries' pages, in Django's language; kb/templates/ holds the
+    # admin's pages this project changes.
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "kb" / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                # The header's roles, read with the permissions in one query.
-                "kb.auth.roles",
-            ],
-        },
+        "OPTIONS": {"context_processors": TEMPLATE_CONTEXT_PROCESSORS},
     },
 ]
 

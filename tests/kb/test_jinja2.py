@@ -1,0 +1,83 @@
+"""The site's template environment (kb/jinja2.py): Jinja2 with Django's meanings where the pages
+rely on them."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from django.template import engines
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+
+def render(source: str, **context) -> str:
+    return engines["jinja2"].from_string(source).render(context)
+
+
+def test_the_site_pages_are_jinja2_and_the_admin_stays_on_djangos_language():
+    from django.template.loader import get_template
+
+    assert type(get_template("base.html")).__module__ == "django.template.backends.jinja2"
+    assert type(get_template("admin/base_site.html")).__module__ == (
+        "django.template.backends.django"
+    )
+
+
+def test_a_dict_row_reads_its_key_before_a_method_of_the_same_name():
+    # The pages' rows are values() dicts; a column named like a dict method is still the column.
+    assert (
+        render("{{ row.items }} {{ row.name }}", row={"items": 3, "name": "Callao"}) == "3 Callao"
+    )
+
+
+def test_a_missing_key_of_a_dict_row_prints_nothing():
+    assert render("[{{ row.missing }}]", row={"name": "Callao"}) == "[]"
+
+
+def test_missing_variables_print_nothing_at_any_depth():
+    # The 500 page renders without a request, user or permissions.
+    assert render("[{{ user.username }}{{ perms.sources.add_source }}]") == "[]"
+    assert render("{% if user.is_authenticated %}in{% else %}out{% endif %}") == "out"
+
+
+def test_text_is_escaped_and_safe_html_kept():
+    page = render("{{ text }} {{ safe }}", text="<script>x</script>", safe=mark_safe("<b>b</b>"))
+    assert page == "&lt;script&gt;x&lt;/script&gt; <b>b</b>"
+
+
+def test_quotes_are_escaped_as_django_escapes_them():
+    assert render("{{ text }}", text='"it\'s"') == "&quot;it&#x27;s&quot;"
+
+
+def test_an_object_whose_text_is_safe_html_prints_as_html():
+    # A message made with format_html (a link to what was just saved) stays a link.
+    class Message:
+        def __str__(self):
+            return format_html('<a href="{}">{}</a>', "/claims/1/", "See it & more")
+
+    assert render("{{ m }}", m=Message()) == '<a href="/claims/1/">See it &amp; more</a>'
+    assert render("{{ n }}", n=12) == "12"
+
+
+def test_linebreaksbr_escapes_before_it_breaks():
+    assert render("{{ note|linebreaksbr }}", note="a <b>\nc") == "a &lt;b&gt;<br>c"
+
+
+def test_url_reverses_with_arguments():
+    assert render("{{ url('entity', 7) }}") == "/entities/7/"
+
+
+def test_date_shows_the_current_time_zone_as_djangos_templates_do():
+    moment = datetime.datetime(2026, 12, 4, 13, 30, tzinfo=datetime.UTC)
+    assert render('{{ at|date("Y-m-d H:i") }}', at=moment) == "2026-12-04 13:30"
+    with timezone.override(zoneinfo.ZoneInfo("America/Lima")):
+        assert render('{{ at|date("Y-m-d H:i") }}', at=moment) == "2026-12-04 08:30"
+
+
+def test_djangos_filters_keep_their_meaning():
+    assert render("{{ n }} claim{{ n|pluralize }}", n=2) == "2 claims"
+    assert render("{{ s|capfirst }}", s="open and DECIDED") == "Open and DECIDED"
+    assert render("{{ s|urlencode }}", s="/a b&c") == "/a%20b%26c"
+    assert render("{{ s|truncatewords(2) }}", s="one two three") == "one two …"
