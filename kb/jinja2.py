@@ -21,12 +21,14 @@ What differs from Django's language, and how the templates write it:
 
 from __future__ import annotations
 
+import html
+
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.html import conditional_escape
 from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment
+from markupsafe import Markup
 
 from claims.display import claim_interval_display, claim_value_with_unit, date_display
 
@@ -54,10 +56,17 @@ def _escaped(value):
     """A printed value escaped as Django's templates escape it: &quot; and &#x27; (Jinja2
     writes &#34; and &#39;), so that a page and the forms Django renders in it escape alike;
     and an object printed as its text first, so that one whose text is safe HTML (a message
-    made with format_html) stays HTML."""
-    if not isinstance(value, str) and not hasattr(value, "__html__"):
+    made with format_html) stays HTML.
+
+    Django's own escape is html.escape behind a check for lazy text on every call, which cost a
+    tenth of the queue page (a value per cell); html.escape gives the same text."""
+    if type(value) is not str:
+        if hasattr(value, "__html__"):
+            return value
         value = str(value)
-    return conditional_escape(value)
+        if hasattr(value, "__html__"):
+            return value
+    return Markup(html.escape(value))
 
 
 class _Environment(Environment):

@@ -5,10 +5,11 @@ account, all for a superuser."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, load_backend
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from kb.auth import user_roles
 from kb.services import account_create, role_grant, role_revoke
@@ -83,3 +84,43 @@ def test_the_header_names_the_signed_in_users_roles_with_one_query_for_them(clie
     assert f'<span class="who">{editor.username} · Editor</span>' in page.text
     access = [q for q in queries.captured_queries if "auth_group" in q["sql"]]
     assert len(access) == 1, access
+
+
+def test_a_signed_in_request_reads_the_account_with_its_access_in_one_query(client):
+    editor = account("editor")
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/nothing-here/")
+
+    assert f'<span class="who">{editor.username} · Editor</span>' in page.text
+    accounts = [q["sql"] for q in queries.captured_queries if "auth_user" in q["sql"]]
+    assert len(accounts) == 1, accounts
+
+
+def test_the_account_read_with_its_access_is_the_account_as_the_orm_reads_it():
+    analyst = account("analyst")
+    analyst.first_name = "Ana <b>"
+    analyst.last_login = timezone.now()
+    analyst.save()
+    backend = load_backend("kb.auth.ModelBackend")
+
+    found = backend.get_user(str(analyst.pk))  # the session keeps the id as text
+
+    expected = fresh(analyst)
+    assert type(found) is type(expected)
+    for field in expected._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert found._state.adding is False and found._state.db == "default"
+    assert found.last_login.tzinfo is not None and type(found.is_staff) is bool
+    assert found.get_all_permissions() == fresh(analyst).get_all_permissions() != set()
+
+
+def test_no_account_for_an_unknown_a_malformed_or_an_inactive_id():
+    backend = load_backend("kb.auth.ModelBackend")
+    inactive = account("editor")
+    inactive.is_active = False
+    inactive.save()
+
+    assert backend.get_user("999999") is None
+    assert backend.get_user("not-a-number") is None
+    assert backend.get_user(str(inactive.pk)) is None
