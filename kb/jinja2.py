@@ -28,6 +28,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment
+from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 
 from claims.display import claim_interval_display, claim_value_with_unit, date_display
@@ -62,14 +63,40 @@ def _escaped(value):
     tenth of the queue page (a value per cell); html.escape gives the same text."""
     if type(value) is not str:
         if hasattr(value, "__html__"):
-            return value
+            # Safe text (Markup, SafeString) as it is; another object (an Undefined) as its HTML.
+            return value if isinstance(value, str) else Markup(value.__html__())
         value = str(value)
         if hasattr(value, "__html__"):
             return value
     return Markup(html.escape(value))
 
 
+class _CodeGenerator(CodeGenerator):
+    """Writes a printed value as `environment.finalize(value)` alone where Jinja2 writes
+    `escape(environment.finalize(value))`: _escaped has escaped it already, and markupsafe's
+    escape of its result, the same text, cost 6% of the entity page."""
+
+    def _escaped_by_finalize(self, frame, finalize) -> bool:
+        return (
+            finalize.src is not None and frame.eval_ctx.autoescape and not frame.eval_ctx.volatile
+        )
+
+    def _output_child_pre(self, node, frame, finalize):
+        if self._escaped_by_finalize(frame, finalize):
+            self.write(finalize.src)
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node, frame, finalize):
+        if self._escaped_by_finalize(frame, finalize):
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+
 class _Environment(Environment):
+    code_generator_class = _CodeGenerator
+
     def getattr(self, obj, attribute):
         """`row.name` on a dict reads its key first, as Django's templates do: the pages' rows
         are values() dicts, and Jinja2's own order (the attribute, then the key) raised and
