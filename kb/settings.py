@@ -280,6 +280,9 @@ KB_FOUR_EYES = envbool("KB_FOUR_EYES", "true")
 # The bundle the demo loads (`make run`).
 KB_DEMO_BUNDLE = BASE_DIR / "kb" / "demo" / "peru.json"
 
+# Django's database sessions, read with a query written once (kb/sessions.py).
+SESSION_ENGINE = "kb.sessions"
+
 # HTTPS. A deployment behind a proxy that ends TLS sets SECURE_PROXY_SSL_HEADER (the header
 # the proxy sets, and its value for HTTPS), then SECURE_SSL_REDIRECT and SECURE_HSTS_SECONDS.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "false" if DEBUG else "true")
