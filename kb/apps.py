@@ -1,8 +1,15 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class KbConfig(AppConfig):
     name = "kb"
     verbose_name = "Entities"
+
+    def ready(self):
+        from kb.auth import forget_permission_names
+
+        # migrate (and flush) make the permissions again, perhaps under other ids.
+        post_migrate.connect(forget_permission_names, dispatch_uid="kb.forget_permission_names")

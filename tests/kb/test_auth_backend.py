@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model, load_backend
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -26,8 +28,16 @@ def account(role: str):
     return account_create(username=f"a-{role}", email="", role=role, password="x8!Kq2#pLm")
 
 
+def permission_names_read():
+    """The permissions' names are read once per connection (then one query reads an
+    account's access)."""
+    reader = account_create(username="reader", email="", role="researcher", password="x8!Kq2#pLm")
+    fresh(reader).get_all_permissions()
+
+
 def test_an_editor_holds_the_roles_permissions_read_in_one_query(django_assert_num_queries):
     editor = fresh(account("editor"))
+    permission_names_read()
 
     with django_assert_num_queries(1):
         assert editor.has_perm("claims.resolve_contradiction")
@@ -67,6 +77,7 @@ def test_the_roles_come_with_the_permissions_in_the_same_query(django_assert_num
     editor = account("editor")
     role_grant(user=editor, role="analyst")
     editor = fresh(editor)
+    permission_names_read()
 
     with django_assert_num_queries(1):
         assert user_roles(editor) == ["Analyst", "Editor"]
@@ -124,3 +135,29 @@ def test_no_account_for_an_unknown_a_malformed_or_an_inactive_id():
     assert backend.get_user("999999") is None
     assert backend.get_user("not-a-number") is None
     assert backend.get_user(str(inactive.pk)) is None
+
+
+def test_a_permission_made_after_the_names_were_read_is_held_by_its_holders():
+    permission_names_read()
+    kind = ContentType.objects.get_for_model(get_user_model())
+    made = Permission.objects.create(codename="audit_everything", name="Audit", content_type=kind)
+    auditor = account("analyst")
+    auditor.user_permissions.add(made)
+    root = get_user_model().objects.create_superuser("root", "", "x8!Kq2#pLm")
+
+    assert fresh(auditor).has_perm("auth.audit_everything")
+    assert fresh(root).has_perm("auth.audit_everything")
+    assert not fresh(account("editor")).has_perm("auth.audit_everything")
+
+
+def test_after_migrate_the_permissions_names_are_read_again():
+    analyst = account("analyst")
+    view_group = Permission.objects.get(codename="view_group")
+    analyst.user_permissions.add(view_group)
+    permission_names_read()
+    # As if migrate had made the permissions again under other ids.
+    Permission.objects.filter(pk=view_group.pk).update(codename="view_group_renamed")
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert fresh(analyst).has_perm("auth.view_group_renamed")
