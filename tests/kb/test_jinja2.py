@@ -7,6 +7,8 @@ import datetime
 import zoneinfo
 
 from django.template import engines
+from django.test.utils import override_settings
+from django.urls import set_script_prefix
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -67,6 +69,20 @@ def test_linebreaksbr_escapes_before_it_breaks():
 
 def test_url_reverses_with_arguments():
     assert render("{{ url('entity', 7) }}") == "/entities/7/"
+    assert render("{{ url('entity', pk=8) }}") == "/entities/8/"
+
+
+def test_a_url_without_arguments_is_the_same_under_its_script_prefix_and_urlconf():
+    # Reversed once per script prefix and URLconf (the header's links).
+    assert render("{{ url('queue') }}") == "/contradictions/"
+    set_script_prefix("/kb/")
+    try:
+        assert render("{{ url('queue') }}") == "/kb/contradictions/"
+    finally:
+        set_script_prefix("/")
+    assert render("{{ url('queue') }}") == "/contradictions/"
+    with override_settings(ROOT_URLCONF="tests.kb.other_urls"):
+        assert render("{{ url('queue') }}") == "/elsewhere/"
 
 
 def test_date_shows_the_current_time_zone_as_djangos_templates_do():

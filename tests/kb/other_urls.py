@@ -1,0 +1,6 @@
+"""Another URLconf, for tests that a URL follows the URLconf in use."""
+
+from django.http import HttpResponse
+from django.urls import path
+
+urlpatterns = [path("elsewhere/", lambda request: HttpResponse(), name="queue")]
