@@ -34,15 +34,13 @@ from kb.filters import (
     SearchFilter,
     StrictBooleanFilter,
 )
-from kb.models import EntityKind
+from kb.models import MAX_ID, EntityKind
 from sources.filters import grades_at_least, reliability_in
 from sources.models import Reliability, SourceKind
 from sources.selectors import publisher_choices
 
 CREDIBILITY_CHOICES = [(str(grade), str(grade)) for grade in range(1, 7)]
 
-# Ids are 64-bit integers at most on both databases: a larger number is a 400, not an overflow.
-MAX_ID = 2**63 - 1
 
 
 class IdFilter(django_filters.NumberFilter):

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -160,7 +160,9 @@ def queue(request):
 
 @require_http_methods(["GET", "POST"])
 def contradiction_detail(request, pk: int):
-    contradiction = get_object_or_404(selectors.contradiction_for_page(), pk=pk)
+    contradiction = selectors.contradiction_page(pk)
+    if contradiction is None:
+        raise Http404("No contradiction has that id.")
     positions = selectors.contradiction_positions(contradiction)
     form = ResolveForm(positions=positions, initial={"version": contradiction.version})
     if request.method == "POST":

@@ -6,6 +6,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+# Ids are 64-bit integers at most on both databases: a larger number names no row.
+MAX_ID = 2**63 - 1
+
 KEY_PATTERN = r"^[A-Za-z0-9._-]+$"
 KEY_HELP = "A stable external identifier: letters, digits, '-', '_' and '.'."
 key_validator = RegexValidator(

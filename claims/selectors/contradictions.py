@@ -23,8 +23,9 @@ from claims.models import (
 )
 from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds, json_rows_sql
 from claims.selectors.corroboration import SameValueSources, attach_corroboration
+from kb.api.compiled import instances, value_marker
 from kb.memo import counted
-from kb.models import Entity
+from kb.models import MAX_ID, Entity
 from kb.selectors import related_count
 from sources.models import Source
 
@@ -68,6 +69,17 @@ def contradiction_for_page():
     return Contradiction.objects.select_related("subject", "attribute", "resolved_by", "flagged_by")
 
 
+def contradiction_page(pk: int) -> Contradiction | None:
+    """The contradiction of that id for its page (contradiction_for_page), or None: one query,
+    compiled once per connection (kb.api.compiled.instances)."""
+    if not 1 <= pk <= MAX_ID:
+        return None
+    found = instances(
+        "contradiction page", lambda: contradiction_for_page().filter(pk=value_marker()), pk
+    )
+    return found[0] if found else None
+
+
 def contradiction_list():
     """Contradictions with subject, attribute and the people who flagged or resolved them
     joined (positions: attach_positions; decisions: attach_decisions)."""
@@ -87,12 +99,17 @@ def contradiction_positions(contradiction: Contradiction) -> list[Position]:
     The claims' subject and attribute are the contradiction's (a contradiction is of one
     subject and attribute) and are taken from it rather than joined again: PostgreSQL took
     longer to plan a join of eight tables (2.8 ms) than to run it."""
-    memberships = list(
-        contradiction.memberships.select_related(
-            "claim__source__publisher", "claim__entity_value", "claim__created_by"
-        ).order_by(*_POSITION_ORDER)
+    memberships = instances(
+        "contradiction positions",
+        lambda: (
+            ContradictionClaim.objects.filter(contradiction_id=value_marker())
+            .select_related("claim__source__publisher", "claim__entity_value", "claim__created_by")
+            .order_by(*_POSITION_ORDER)
+        ),
+        contradiction.pk,
     )
     for membership in memberships:
+        ContradictionClaim.contradiction.field.set_cached_value(membership, contradiction)
         claim = membership.claim
         # Should a claim name another (never, as things are written), it reads its own.
         if claim.subject_id == contradiction.subject_id:

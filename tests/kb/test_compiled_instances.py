@@ -1,0 +1,100 @@
+"""Model instances read with a query compiled once per connection (kb.api.compiled.instances):
+the same instances, related objects and annotations as Django's own reading, for each value a
+request gives; the side-by-side page reads its contradiction and positions so."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from claims.bundles import bundle_import
+from claims.models import Contradiction, ContradictionClaim
+from claims.selectors import contradiction_for_page, contradiction_page
+from kb.api.compiled import instances, value_marker
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(demo_bundle):
+    bundle_import(bundle=demo_bundle)
+
+
+def fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_a_contradiction_as_the_orm_reads_it_with_its_joined_objects(demo, editor):
+    contradictions = list(Contradiction.objects.order_by("pk"))
+    resolved = contradictions[1]
+    resolved.resolved_by = editor
+    resolved.save()
+
+    for expected in contradictions:
+        expected = contradiction_for_page().get(pk=expected.pk)
+        found = contradiction_page(expected.pk)
+
+        assert type(found) is Contradiction and found._state.adding is False
+        assert fields(found) == fields(expected)
+        for related in ("subject", "attribute", "resolved_by", "flagged_by"):
+            mine, theirs = getattr(found, related), getattr(expected, related)
+            assert (mine and fields(mine)) == (theirs and fields(theirs)), related
+    assert contradiction_page(resolved.pk).resolved_by.username == editor.username
+
+
+def test_no_contradiction_for_an_unknown_or_out_of_range_id(demo, client):
+    assert contradiction_page(10**9) is None
+    assert contradiction_page(2**63) is None
+    assert client.get("/contradictions/99999999999999999999/").status_code == 404
+    assert client.get(f"/contradictions/{10**9}/").status_code == 404
+
+
+def test_annotations_and_each_value_of_its_own(demo):
+    def members():
+        return (
+            ContradictionClaim.objects.filter(contradiction_id=value_marker())
+            .select_related("claim__source")
+            .annotate(members=Count("contradiction__memberships"))
+            .order_by("position", "pk")
+        )
+
+    for contradiction in Contradiction.objects.all():
+        found = instances("test members", members, contradiction.pk)
+        expected = list(members().model.objects.filter(contradiction=contradiction)
+                        .select_related("claim__source")
+                        .annotate(members=Count("contradiction__memberships"))
+                        .order_by("position", "pk"))  # fmt: skip
+        assert [fields(m) for m in found] == [fields(m) for m in expected]
+        assert [m.members for m in found] == [m.members for m in expected]
+        assert [fields(m.claim.source) for m in found] == [fields(m.claim.source) for m in expected]
+
+
+def test_compiled_once_then_one_query_a_request(demo):
+    pk = Contradiction.objects.first().pk
+    contradiction_page(pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        contradiction_page(pk)
+    assert len(queries) == 1
+
+
+def test_a_prefetching_queryset_is_refused():
+    with pytest.raises(TypeError):
+        instances(
+            "test prefetch",
+            lambda: Contradiction.objects.filter(pk=value_marker()).prefetch_related("claims"),
+            1,
+        )
+
+
+def test_the_side_by_side_page_shows_the_contradiction_and_its_positions(demo, client):
+    contradiction = Contradiction.objects.get(attribute__code="fms_case_value")
+
+    page = client.get(reverse("contradiction", args=[contradiction.pk])).text
+
+    assert contradiction.subject.name in page
+    for membership in contradiction.memberships.select_related("claim"):
+        assert membership.claim.quote[:40].replace("'", "&#x27;").replace('"', "&quot;") in page
