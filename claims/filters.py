@@ -42,7 +42,6 @@ from sources.selectors import publisher_choices
 CREDIBILITY_CHOICES = [(str(grade), str(grade)) for grade in range(1, 7)]
 
 
-
 class IdFilter(django_filters.NumberFilter):
     """An id: a whole number from 1 to MAX_ID; anything else (1.5, a 30-digit number) is a 400
     naming the parameter, not a rounded id or a database error."""

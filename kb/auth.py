@@ -19,7 +19,8 @@ from django.utils.functional import SimpleLazyObject
 # _permission_names: joining the permissions' names and content types made this query plan
 # and run in twice the time.
 _ACCESS_SQL = """
-SELECT 'user', {user}, CAST(NULL AS INTEGER), CAST(NULL AS TEXT) FROM auth_user WHERE auth_user.id = %(user)s
+SELECT 'user', {user}, CAST(NULL AS INTEGER), CAST(NULL AS TEXT)
+  FROM auth_user WHERE auth_user.id = %(user)s
 UNION ALL
 SELECT 'role', {nulls}, NULL, g.name
   FROM auth_group g JOIN auth_user_groups ug ON ug.group_id = g.id

@@ -115,7 +115,7 @@ class _CompiledInstances:
         self.related = get_related_populators(klass_info, select, queryset.db)
         self.annotations = compiler.annotation_col_map
         self.converters = compiler.get_converters([column[0] for column in select])
-        self.compiler, self.db, self.width = compiler, queryset.db, compiler.col_count
+        self.compiler, self.db = compiler, queryset.db
 
     def instances(self, value) -> list:
         params = list(self.params)
