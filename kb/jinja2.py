@@ -81,7 +81,11 @@ def _escaped(value):
         value = str(value)
         if hasattr(value, "__html__"):
             return value
-    return SafeString(html.escape(value))
+    # Most values hold nothing to escape: five scans for a character cost less than
+    # html.escape's five replacements (a third of this function's time on the queue page).
+    if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+        value = html.escape(value)
+    return SafeString(value)
 
 
 class _CodeGenerator(CodeGenerator):

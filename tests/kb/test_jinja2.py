@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 
+import pytest
 from django.template import engines
 from django.test.utils import override_settings
 from django.urls import set_script_prefix
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 
@@ -51,6 +52,12 @@ def test_text_is_escaped_and_safe_html_kept():
 
 def test_quotes_are_escaped_as_django_escapes_them():
     assert render("{{ text }}", text='"it\'s"') == "&quot;it&#x27;s&quot;"
+
+
+@pytest.mark.parametrize("character", ["&", "<", ">", '"', "'"])
+def test_each_character_alone_is_escaped_as_django_escapes_it(character):
+    text = f"a {character} b"
+    assert render("{{ text }} {{ number }}", text=text, number=7) == f"{escape(text)} 7"
 
 
 def test_an_object_whose_text_is_safe_html_prints_as_html():
