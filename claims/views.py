@@ -227,7 +227,10 @@ def _editors_decide(user, contradiction) -> str:
 
 @require_http_methods(["GET", "POST"])
 def entity_detail(request, pk: int):
-    entity = get_object_or_404(kb_selectors.entity_for_page(), pk=pk)
+    found = kb_selectors.entity_page(pk)
+    if found is None:
+        raise Http404("No entity has that id.")
+    entity, aliases = found
     form = FlagForm(entity=entity)
     if request.method == "POST":
         if not request.user.has_perm(FLAG_PERMISSION):
@@ -252,6 +255,7 @@ def entity_detail(request, pk: int):
         "claims/entity.html",
         {
             "entity": entity,
+            "aliases": aliases,
             "facts": facts,
             "paging_error": paging_error,
             "form": form,

@@ -23,7 +23,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from rapidfuzz.distance import JaroWinkler
 
-from kb.models import Entity, EntityAlias
+from kb.api.compiled import instances, value_marker
+from kb.models import MAX_ID, Entity, EntityAlias
 
 
 def related_count(model, relation: str):
@@ -239,9 +240,20 @@ def entity_list():
     )
 
 
-def entity_for_page():
-    """Entities with their aliases prefetched: two queries."""
-    return Entity.objects.prefetch_related("aliases")
+def entity_page(pk: int) -> tuple[Entity, list[EntityAlias]] | None:
+    """The entity of that id and its aliases (by name), or None: two queries, each compiled
+    once per connection (kb.api.compiled.instances)."""
+    if not 1 <= pk <= MAX_ID:
+        return None
+    found = instances("entity page", lambda: Entity.objects.filter(pk=value_marker()), pk)
+    if not found:
+        return None
+    aliases = instances(
+        "entity page aliases",
+        lambda: EntityAlias.objects.filter(entity_id=value_marker()).order_by("name", "id"),
+        pk,
+    )
+    return found[0], aliases
 
 
 def entities_for_admin_list(entities):

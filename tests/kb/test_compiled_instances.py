@@ -1,6 +1,7 @@
 """Model instances read with a query compiled once per connection (kb.api.compiled.instances):
 the same instances, related objects and annotations as Django's own reading, for each value a
-request gives; the side-by-side page reads its contradiction and positions so."""
+request gives; the side-by-side page reads its contradiction and positions so, the entity page
+its entity and aliases."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from claims.bundles import bundle_import
 from claims.models import Contradiction, ContradictionClaim
 from claims.selectors import contradiction_for_page, contradiction_page
 from kb.api.compiled import instances, value_marker
+from kb.models import Entity, EntityAlias
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +100,18 @@ def test_the_side_by_side_page_shows_the_contradiction_and_its_positions(demo, c
     assert contradiction.subject.name in page
     for membership in contradiction.memberships.select_related("claim"):
         assert membership.claim.quote[:40].replace("'", "&#x27;").replace('"', "&quot;") in page
+
+
+def test_the_entity_page_names_its_aliases_in_order_and_an_unknown_id_is_a_404(demo, client):
+    entity = Entity.objects.get(key="callao")
+    EntityAlias.objects.create(entity=entity, name="Puerto del Callao")
+    EntityAlias.objects.create(entity=entity, name="Base Naval <Callao>")
+    other = Entity.objects.exclude(pk=entity.pk).first()
+    EntityAlias.objects.create(entity=other, name="Not this one")
+
+    page = client.get(reverse("entity", args=[entity.pk])).text
+
+    assert "Also known as Base Naval &lt;Callao&gt;, Puerto del Callao</span>" in page
+    assert "Not this one" not in page
+    assert client.get(f"/entities/{10**9}/").status_code == 404
+    assert client.get("/entities/99999999999999999999/").status_code == 404
