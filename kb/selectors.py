@@ -23,8 +23,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from rapidfuzz.distance import JaroWinkler
 
-from kb.api.compiled import instances, value_marker
-from kb.models import MAX_ID, Entity, EntityAlias
+from kb.api.compiled import instance_by_id, instances, value_marker
+from kb.models import Entity, EntityAlias
 
 
 def related_count(model, relation: str):
@@ -243,17 +243,15 @@ def entity_list():
 def entity_page(pk: int) -> tuple[Entity, list[EntityAlias]] | None:
     """The entity of that id and its aliases (by name), or None: two queries, each compiled
     once per connection (kb.api.compiled.instances)."""
-    if not 1 <= pk <= MAX_ID:
-        return None
-    found = instances("entity page", lambda: Entity.objects.filter(pk=value_marker()), pk)
-    if not found:
+    entity = instance_by_id("entity page", lambda: Entity.objects.filter(pk=value_marker()), pk)
+    if entity is None:
         return None
     aliases = instances(
         "entity page aliases",
         lambda: EntityAlias.objects.filter(entity_id=value_marker()).order_by("name", "id"),
         pk,
     )
-    return found[0], aliases
+    return entity, aliases
 
 
 def entities_for_admin_list(entities):

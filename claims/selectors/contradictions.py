@@ -23,9 +23,9 @@ from claims.models import (
 )
 from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds, json_rows_sql
 from claims.selectors.corroboration import SameValueSources, attach_corroboration
-from kb.api.compiled import instances, value_marker
+from kb.api.compiled import instance_by_id, instances, value_marker
 from kb.memo import counted
-from kb.models import MAX_ID, Entity
+from kb.models import Entity
 from kb.selectors import related_count
 from sources.models import Source
 
@@ -72,12 +72,9 @@ def contradiction_for_page():
 def contradiction_page(pk: int) -> Contradiction | None:
     """The contradiction of that id for its page (contradiction_for_page), or None: one query,
     compiled once per connection (kb.api.compiled.instances)."""
-    if not 1 <= pk <= MAX_ID:
-        return None
-    found = instances(
+    return instance_by_id(
         "contradiction page", lambda: contradiction_for_page().filter(pk=value_marker()), pk
     )
-    return found[0] if found else None
 
 
 def contradiction_list():

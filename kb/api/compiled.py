@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import get_related_populators
+
+from kb.models import MAX_ID
 
 # Stands where the ids go while the rows' query is compiled (a parameter no query passes).
 _MARKER = "kb-ids-go-here"
@@ -140,12 +142,23 @@ def instances(key: Hashable, queryset: Callable[[], QuerySet], value) -> list:
     """The model instances of `queryset()` (the same whatever the request, with one
     value_marker() where `value` goes; select_related() and annotations, no prefetch) for
     `value`, with their select_related() objects: one query, compiled once per database
-    connection and key. Django compiles a query of four joined models afresh at each request:
-    a fifth of the side-by-side page."""
-    made = queryset()
-    connection = connections[made.db]
+    connection and key (the project's one database). Django compiles a query of four joined
+    models afresh at each request: a fifth of the side-by-side page."""
+    connection = connections[DEFAULT_DB_ALIAS]
     compiled = connection.__dict__.setdefault("_kb_compiled_instances", {})
     found = compiled.get(key)
     if found is None:
+        made = queryset()
+        if made.db != connection.alias:
+            raise ValueError(f"instances() reads the {connection.alias} database, not {made.db}")
         found = compiled[key] = _CompiledInstances(made)
     return found.instances(value)
+
+
+def instance_by_id(key: Hashable, queryset: Callable[[], QuerySet], pk: int):
+    """The one instance of `queryset()` (filtered by `pk=value_marker()`) with that id, or None;
+    an id past 64 bits names none (kb.models.MAX_ID). As instances()."""
+    if not 1 <= pk <= MAX_ID:
+        return None
+    found = instances(key, queryset, pk)
+    return found[0] if found else None
