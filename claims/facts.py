@@ -27,12 +27,11 @@ from claims.models import (
     NUMERIC_TYPES,
     Attribute,
     Claim,
-    Contradiction,
     ContradictionStatus,
     Rank,
     ValueType,
 )
-from claims.selectors import claim_list
+from claims.selectors import claim_list, current_contradictions_of
 from kb.models import Entity
 from sources.models import GRADES
 
@@ -156,8 +155,7 @@ def facts_of(entity: Entity, rows) -> list[Fact]:
     with a claim's attributes (the API's claims.api_rows.ClaimRow: its value's columns,
     attribute, rank, credibility, claimed_on, key and source with its grade). One query."""
     contradictions: dict[int, list] = {}
-    current = Contradiction.objects.filter(subject=entity, withdrawn_at__isnull=True).order_by("id")
-    for contradiction in current:
+    for contradiction in current_contradictions_of(entity.pk):
         contradictions.setdefault(contradiction.attribute_id, []).append(contradiction)
     by_attribute: dict[int, dict[tuple, FactValue]] = {}
     claims_of: dict[int, list] = {}

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from claims.api_rows import (
     ATTRIBUTE_COLUMNS,
@@ -16,7 +15,6 @@ from claims.api_rows import (
     entity_facts_data,
     every_claim_values,
     every_contradiction_values,
-    fact_claim_values,
 )
 from claims.filters import AttributeFilter, ClaimFilter, ContradictionFilter, EntityFactsFilter
 from claims.models import Attribute, Claim, Contradiction
@@ -31,6 +29,7 @@ from kb.api.pagination import orderings
 from kb.api.renderers import csv_columns
 from kb.api.viewsets import ReadOnlyAPIViewSet
 from kb.models import Entity, EntityAlias
+from kb.selectors import entity_by_id
 from sources.models import Publisher, Source
 
 # Every model a claim shows something of: its ETag changes when any of them does.
@@ -160,9 +159,11 @@ class EntityFactsViewSet(ReadOnlyAPIViewSet):
 
     def get_object(self):
         """The entity and its claims as the filters narrow them (validated once)."""
-        entity = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        entity = entity_by_id(self.kwargs["pk"])
+        if entity is None:
+            raise NotFound("No entity has that id.")
         filterset = EntityFactsFilter(
-            self.request.query_params, queryset=fact_claim_values().filter(subject=entity),
+            self.request.query_params, queryset=Claim.objects.filter(subject=entity),
             request=self.request,
         )  # fmt: skip
         if not filterset.is_valid():

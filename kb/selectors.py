@@ -240,10 +240,16 @@ def entity_list():
     )
 
 
+def entity_by_id(pk: int) -> Entity | None:
+    """The entity of that id, or None: one query, compiled once per connection
+    (kb.api.compiled.instances)."""
+    return instance_by_id("entity by id", lambda: Entity.objects.filter(pk=value_marker()), pk)
+
+
 def entity_page(pk: int) -> tuple[Entity, list[EntityAlias]] | None:
     """The entity of that id and its aliases (by name), or None: two queries, each compiled
     once per connection (kb.api.compiled.instances)."""
-    entity = instance_by_id("entity page", lambda: Entity.objects.filter(pk=value_marker()), pk)
+    entity = entity_by_id(pk)
     if entity is None:
         return None
     aliases = instances(

@@ -46,6 +46,7 @@ from claims.selectors.contradictions import (
     contradiction_status_totals,
     contradictions_by_activity,
     contradictions_for_queue,
+    current_contradictions_of,
     queue_filters_chosen,
     with_memberships,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "contradictions_by_activity",
     "queue_filters_chosen",
     "contradictions_for_queue",
+    "current_contradictions_of",
     "entities_with_claim_totals",
     "in_open_contradiction",
     "knowledge_base_totals",

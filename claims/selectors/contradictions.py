@@ -77,6 +77,19 @@ def contradiction_page(pk: int) -> Contradiction | None:
     )
 
 
+def current_contradictions_of(entity_id: int) -> list[Contradiction]:
+    """The contradictions on an entity's claims that are not withdrawn, whatever their status,
+    by id: what its facts show beside each attribute. One query, compiled once per
+    connection (kb.api.compiled.instances)."""
+    return instances(
+        "current contradictions of an entity",
+        lambda: Contradiction.objects.filter(
+            subject_id=value_marker(), withdrawn_at__isnull=True
+        ).order_by("id"),
+        entity_id,
+    )
+
+
 def contradiction_list():
     """Contradictions with subject, attribute and the people who flagged or resolved them
     joined (positions: attach_positions; decisions: attach_decisions)."""

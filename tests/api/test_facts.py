@@ -3,11 +3,15 @@ state of its contradictions, in one request."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from claims.api_rows import entity_fact_rows, fact_claim_values
-from claims.models import Contradiction
+from claims.api_rows import entity_fact_rows
+from claims.models import Claim, Contradiction
 from kb.models import Entity
 from tests.api.conftest import claim, contradiction_of
 
@@ -107,8 +111,37 @@ def test_a_bad_facts_filter_is_a_400_that_names_it(api, small):
     assert "as_of" in response.json()["errors"]
 
 
-def test_facts_of_an_unknown_entity_are_a_404(api, small):
-    assert api.get("/api/v1/entities/999999/facts/").status_code == 404
+@pytest.mark.parametrize("entity_id", ["999999", str(2**63), "99999999999999999999"])
+def test_facts_of_an_unknown_entity_are_a_json_404(api, small, entity_id):
+    response = api.get(f"/api/v1/entities/{entity_id}/facts/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No entity has that id."}
+
+
+def test_facts_read_their_claims_ids_without_the_columns_joins(api, small):
+    # The ids of the claims to read join only what a filter needs; the rows' query joins the
+    # attribute, source, publisher and entity value once, around them.
+    entity = Entity.objects.get(key="port-alpha")
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(f"/api/v1/entities/{entity.pk}/facts/").status_code == 200
+    ids = claims_ids_query(queries)
+    assert ids.startswith('SELECT "claims_claim"."id"'), ids
+    for table in ("claims_attribute", "sources_source", "sources_publisher", "kb_entity"):
+        assert table not in ids, ids
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(f"/api/v1/entities/{entity.pk}/facts/", {"min_reliability": "A"})
+    assert response.status_code == 200
+    assert "sources_source" in claims_ids_query(queries)
+
+
+def claims_ids_query(queries) -> str:
+    """The query of ids inside the facts' one claims query (SQLite: IN, PostgreSQL: ANY)."""
+    (sql,) = [q["sql"] for q in queries if 'FROM "claims_claim"' in q["sql"]]
+    found = re.search(r'WHERE "claims_claim"\."id" (?:IN \(|= ANY\(ARRAY\()(.*)', sql)
+    assert found, sql
+    return found[1]
 
 
 def test_the_demo_callao_case_has_its_two_values(api, demo):
@@ -148,4 +181,4 @@ def test_facts_refuse_claims_of_another_entity(small):
     # name the wrong one.
     alpha, beta = Entity.objects.get(key="port-alpha"), Entity.objects.get(key="deal-beta")
     with pytest.raises(ValueError, match="is not of entity"):
-        entity_fact_rows(alpha, fact_claim_values().filter(subject=beta))
+        entity_fact_rows(alpha, Claim.objects.filter(subject=beta))
