@@ -202,7 +202,7 @@ def contradiction_detail(request, pk: int):
             "contradiction": contradiction,
             "positions": positions,
             "form": form,
-            "history": selectors.contradiction_history(contradiction)[:50],
+            "history": selectors.contradiction_history(contradiction),
             "can_resolve": request.user.has_perm(RESOLVE_PERMISSION),
             "editors_decide": _editors_decide(request.user, contradiction),
         },

@@ -96,9 +96,24 @@ def contradiction_list():
     return Contradiction.objects.select_related("subject", "attribute", "flagged_by", "resolved_by")
 
 
-def contradiction_history(contradiction: Contradiction):
-    """The recorded changes of a contradiction, newest first, with who made them."""
-    return contradiction.history.select_related("history_user").order_by("-history_date", "-pk")
+# How many of a contradiction's recorded changes its page shows, the newest.
+HISTORY_SHOWN = 50
+
+
+def contradiction_history(contradiction: Contradiction) -> list:
+    """The last HISTORY_SHOWN recorded changes of a contradiction, newest first, with who made
+    them: one query, compiled once per connection (kb.api.compiled.instances; simple_history
+    builds a manager at each `Contradiction.history`, and Django compiles the query afresh:
+    a sixth of the side-by-side page)."""
+    return instances(
+        "contradiction history",
+        lambda: (
+            Contradiction.history.filter(id=value_marker())
+            .select_related("history_user")
+            .order_by("-history_date", "-pk")[:HISTORY_SHOWN]
+        ),
+        contradiction.pk,
+    )
 
 
 def contradiction_positions(contradiction: Contradiction) -> list[Position]:

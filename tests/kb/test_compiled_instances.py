@@ -13,7 +13,13 @@ from django.urls import reverse
 
 from claims.bundles import bundle_import
 from claims.models import Contradiction, ContradictionClaim
-from claims.selectors import contradiction_for_page, contradiction_page
+from claims.selectors import (
+    contradiction_for_page,
+    contradiction_history,
+    contradiction_page,
+    current_contradictions_of,
+)
+from claims.selectors.contradictions import HISTORY_SHOWN
 from kb.api.compiled import instances, value_marker
 from kb.models import Entity, EntityAlias
 
@@ -115,3 +121,42 @@ def test_the_entity_page_names_its_aliases_in_order_and_an_unknown_id_is_a_404(d
     assert "Not this one" not in page
     assert client.get(f"/entities/{10**9}/").status_code == 404
     assert client.get("/entities/99999999999999999999/").status_code == 404
+
+
+def test_a_contradictions_history_is_its_newest_fifty_as_the_orm_reads_them(demo, editor, client):
+    first, second = Contradiction.objects.order_by("pk")[:2]
+    for number in range(HISTORY_SHOWN + 5):
+        first.note = f"note {number} <b>"
+        first._history_user = editor if number % 2 else None
+        first.save()
+    expected = list(
+        first.history.select_related("history_user").order_by("-history_date", "-pk")[:50]
+    )
+
+    found = contradiction_history(first)
+
+    assert len(found) == HISTORY_SHOWN
+    assert [fields(record) for record in found] == [fields(record) for record in expected]
+    assert [r.history_user and r.history_user.username for r in found] == [
+        r.history_user and r.history_user.username for r in expected
+    ]
+    assert {record.id for record in contradiction_history(second)} == {second.pk}
+    assert len(contradiction_history(second)) == second.history.count()
+    page = client.get(reverse("contradiction", args=[first.pk])).text
+    assert f"note {HISTORY_SHOWN + 4} &lt;b&gt;" in page
+    assert "note 4 &lt;b&gt;" not in page  # the 51st newest and older are left out
+    assert ">eddie</td>" in page
+
+
+def test_an_entitys_current_contradictions_as_the_orm_reads_them(demo):
+    withdrawn = Contradiction.objects.order_by("pk").first()
+    entity = withdrawn.subject
+    Contradiction.objects.filter(pk=withdrawn.pk).update(withdrawn_at=withdrawn.detected_at)
+    expected = Contradiction.objects.filter(subject=entity, withdrawn_at__isnull=True)
+
+    found = current_contradictions_of(entity.pk)
+
+    assert [fields(c) for c in found] == [fields(c) for c in expected.order_by("id")]
+    assert withdrawn.pk not in {c.pk for c in found}
+    other = Contradiction.objects.exclude(subject=entity).first()
+    assert {c.subject_id for c in current_contradictions_of(other.subject_id)} == {other.subject_id}
