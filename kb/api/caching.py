@@ -7,13 +7,15 @@ import datetime
 import functools
 import hashlib
 
+from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from rest_framework import status
+from simple_history.models import HistoricalChanges
 
 # Part of every ETag: bump it when the representation changes without the data changing.
 REPRESENTATION_VERSION = "2"
@@ -34,11 +36,16 @@ def data_version(history_models) -> tuple[str, datetime.datetime | None]:
     kb.0003) is part of the version too, and its date part of when.
     """
     quote = connection.ops.quote_name
-    columns = [f"(SELECT {_NEWEST} FROM {quote(DATA_VERSION_TABLE)} WHERE id = 1)"]
-    for model in history_models:
-        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-        newest = f"CAST({pk} AS TEXT) || ' ' || CAST({quote('history_date')} AS TEXT)"
-        columns.append(f"(SELECT {newest} FROM {table} ORDER BY {pk} DESC LIMIT 1)")
+    if _newest_functions():
+        # The same subqueries as functions whose plans PostgreSQL keeps (migration kb.0004).
+        tables = (DATA_VERSION_TABLE, *(model._meta.db_table for model in history_models))
+        columns = [f"{NEWEST_FUNCTION.format(table=table)}()" for table in tables]
+    else:
+        columns = [f"(SELECT {_NEWEST} FROM {quote(DATA_VERSION_TABLE)} WHERE id = 1)"]
+        for model in history_models:
+            table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+            newest = f"CAST({pk} AS TEXT) || ' ' || CAST({quote('history_date')} AS TEXT)"
+            columns.append(f"(SELECT {newest} FROM {table} ORDER BY {pk} DESC LIMIT 1)")
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(columns))
         row = cursor.fetchone()
@@ -52,6 +59,41 @@ def data_version(history_models) -> tuple[str, datetime.datetime | None]:
         if date is not None and (newest_date is None or date > newest_date):
             newest_date = date
     return ".".join(ids), newest_date
+
+
+# The function of migration kb.0004 that gives a table's newest row (or the counter's).
+NEWEST_FUNCTION = "kb_newest_{table}"
+
+
+def _newest_functions() -> bool:
+    """Whether this connection's database has a newest-row function for the counter and each
+    history table (PostgreSQL, migrated to kb.0004): asked once per connection, and again
+    after migrate (forget_newest_functions)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    found = db.__dict__.get("_kb_newest_functions")
+    if found is None:
+        found = False
+        if db.vendor == "postgresql":
+            tables = [DATA_VERSION_TABLE, *(model._meta.db_table for model in _every_history())]
+            names = [NEWEST_FUNCTION.format(table=table) for table in tables]
+            with db.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(DISTINCT proname) FROM pg_proc "
+                    "WHERE proname = ANY(%s) AND pronamespace = to_regnamespace(current_schema())",
+                    [names],
+                )
+                found = cursor.fetchone()[0] == len(names)
+        db.__dict__["_kb_newest_functions"] = found
+    return found
+
+
+def forget_newest_functions(*, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """post_migrate: the functions may have been made or dropped since (kb.apps)."""
+    connections[using].__dict__.pop("_kb_newest_functions", None)
+
+
+def _every_history() -> list:
+    return [model for model in apps.get_models() if issubclass(model, HistoricalChanges)]
 
 
 @functools.cache

@@ -10,10 +10,11 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models.signals import post_migrate
 from rest_framework.test import APIClient
 
-from kb.api.caching import data_version
+from kb.api.caching import NEWEST_FUNCTION, data_version, forget_newest_functions
 from sources.models import Publisher, Source
 from tests.factories import PublisherFactory, SourceFactory
 
@@ -132,3 +133,62 @@ def test_the_counter_moves_once_per_committed_transaction_that_adds_history():
     later, changed_later = data_version([Source.history.model])
     assert later != version  # no source was written: the counter part moved
     assert changed_later > changed
+
+
+def plain_data_version(models):
+    """data_version as the plain query gives it, without the functions of kb.0004."""
+    db = connections[DEFAULT_DB_ALIAS]
+    db.__dict__["_kb_newest_functions"] = False
+    try:
+        return data_version(models)
+    finally:
+        forget_newest_functions()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_each_history_table_and_the_counter_have_their_function_on_postgresql():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'kb_newest_%%'")
+        functions = {row[0] for row in cursor.fetchall()}
+    expected = {NEWEST_FUNCTION.format(table=table) for table in history_tables()}
+    assert functions == expected | {"kb_newest_kb_dataversion"}
+
+
+@pytest.mark.django_db
+def test_the_functions_give_the_version_the_plain_query_gives(django_assert_num_queries):
+    models = [Source.history.model, Publisher.history.model]
+    SourceFactory()
+    forget_newest_functions()
+    data_version(models)  # asks once whether the functions are there
+
+    with django_assert_num_queries(1) as queries:
+        version = data_version(models)
+    uses_functions = connection.vendor == "postgresql"
+    assert ("kb_newest_sources_historicalsource()" in queries[0]["sql"]) is uses_functions
+    assert version == plain_data_version(models)
+
+    # A write of this transaction (the test's) moves both alike, as the transaction sees it.
+    SourceFactory(title="Written in the test's transaction")
+    moved = data_version(models)
+    assert moved != version
+    assert moved == plain_data_version(models)
+    assert moved[1] >= version[1]
+
+
+@pytest.mark.django_db
+def test_after_migrate_the_functions_are_asked_for_again():
+    data_version([Source.history.model])
+    assert "_kb_newest_functions" in connections[DEFAULT_DB_ALIAS].__dict__
+
+    post_migrate.send(
+        sender=apps.get_app_config("kb"),
+        app_config=apps.get_app_config("kb"),
+        verbosity=0,
+        interactive=False,
+        using=DEFAULT_DB_ALIAS,
+        apps=apps,
+        plan=[],
+    )
+
+    assert "_kb_newest_functions" not in connections[DEFAULT_DB_ALIAS].__dict__
