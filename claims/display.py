@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone
 
 from claims import values
 from claims.models import (
@@ -245,6 +245,8 @@ def queue_rows(rows, now) -> None:
     the labels of its subject's kind, status and outcome, its last event, how long ago, and
     when (ISO 8601, in the current time zone)."""
     url = pk_url("contradiction")
+    # localtime() looks the zone up again for each value.
+    zone = get_current_timezone()
     for row in rows:
         row["url"] = url(row["id"])
         row["kind_label"] = _ENTITY_KINDS.get(row["subject_kind"], "")
@@ -252,7 +254,7 @@ def queue_rows(rows, now) -> None:
         row["outcome_label"] = _OUTCOMES.get(row["outcome"], row["outcome"])
         row["last_event"] = contradiction_last_event(row)
         row["ago"] = elapsed(row["last_activity"], now)
-        row["last_activity_iso"] = localtime(row["last_activity"]).isoformat()
+        row["last_activity_iso"] = row["last_activity"].astimezone(zone).isoformat()
 
 
 @dataclass(frozen=True)

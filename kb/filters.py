@@ -7,11 +7,12 @@ import copy
 import django_filters
 from django import forms
 from django.db import connections
-from django.db.models import BooleanField, F, Func, Q, Value
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.http import QueryDict
 from drf_spectacular.drainage import set_override
 
 from kb import dates
+from kb.api.compiled import listed_instances
 from kb.models import Entity, EntityAlias, EntityKind
 
 QUERY_TOO_LONG = "Search for at most {limit} words."
@@ -44,27 +45,43 @@ class DescribedFilter(django_filters.Filter):
 
 
 class _ListedChoiceIterator(django_filters.fields.ModelChoiceIterator):
-    """The choices read with one plain query: Django's iterator() opens a server-side cursor
-    on PostgreSQL (DECLARE, two FETCHes, CLOSE) to read a select's few dozen rows, four round
-    trips on every page that shows the select."""
+    """The choices read with one plain query, compiled once per connection
+    (kb.api.compiled.listed_instances): Django's iterator() opens a server-side cursor on
+    PostgreSQL (DECLARE, two FETCHes, CLOSE) to read a select's few dozen rows, four round
+    trips on every page that shows the select, and compiles its query afresh each time."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         if self.field.null_label is not None:
             yield (self.field.null_value, self.field.null_label)
-        for instance in self.queryset.all():
-            yield self.choice(instance)
+        key, queryset = self.field.listed_key, self.queryset
+        if key is None:
+            yield from (self.choice(instance) for instance in queryset.all())
+        else:
+            yield from (self.choice(instance) for instance in listed_instances(key, queryset.all))
 
 
 class _ListedModelChoiceField(django_filters.fields.ModelChoiceField):
     iterator = _ListedChoiceIterator
 
+    def __init__(self, *args, listed_key=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.listed_key = listed_key
+
 
 class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
-    """A ModelChoiceFilter for a page's select: its choices are read with one query."""
+    """A ModelChoiceFilter for a page's select: its choices are read with one query, compiled
+    once per connection when the filter's queryset is the same for every request (not a
+    callable of the request)."""
 
     field_class = _ListedModelChoiceField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if isinstance(self.extra.get("queryset"), QuerySet):
+            # This declaration names its queryset (its copies in each FilterSet share the key).
+            self.extra["listed_key"] = ("listed choices", id(self))
 
 
 class PartialDateFilter(DescribedFilter):

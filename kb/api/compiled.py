@@ -100,15 +100,19 @@ class _CompiledInstances:
     parameters, and what turns its rows into instances as Django's ModelIterable does (the
     model's columns, then each select_related() object's, then the annotations)."""
 
-    def __init__(self, queryset: QuerySet):
+    def __init__(self, queryset: QuerySet, *, valued: bool = True):
         if queryset._prefetch_related_lookups or queryset._known_related_objects:
             raise TypeError("instances() reads a plain queryset: no prefetch_related()")
         compiler = queryset.query.get_compiler(queryset.db)
         self.sql, params = compiler.as_sql()
         self.params = list(params)
-        if self.params.count(_VALUE_MARKER) != 1:
-            raise ValueError("the value's marker is not in the compiled query once")
-        self.at = self.params.index(_VALUE_MARKER)
+        if self.params.count(_VALUE_MARKER) != int(valued):
+            raise ValueError(
+                "the value's marker is not in the compiled query once"
+                if valued
+                else "a query without a value has no value's marker"
+            )
+        self.at = self.params.index(_VALUE_MARKER) if valued else None
         select, klass_info = compiler.select, compiler.klass_info
         self.model = klass_info["model"]
         fields = klass_info["select_fields"]
@@ -121,7 +125,8 @@ class _CompiledInstances:
 
     def instances(self, value) -> list:
         params = list(self.params)
-        params[self.at] = value
+        if self.at is not None:
+            params[self.at] = value
         with self.compiler.connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
@@ -144,6 +149,16 @@ def instances(key: Hashable, queryset: Callable[[], QuerySet], value) -> list:
     `value`, with their select_related() objects: one query, compiled once per database
     connection and key (the project's one database). Django compiles a query of four joined
     models afresh at each request: a fifth of the side-by-side page."""
+    return _compiled_instances(key, queryset, valued=True).instances(value)
+
+
+def listed_instances(key: Hashable, queryset: Callable[[], QuerySet]) -> list:
+    """The model instances of `queryset()`, a query that takes nothing from the request (a
+    select's choices), as instances() reads them: one query, compiled once per connection."""
+    return _compiled_instances(key, queryset, valued=False).instances(None)
+
+
+def _compiled_instances(key, queryset, *, valued: bool) -> _CompiledInstances:
     connection = connections[DEFAULT_DB_ALIAS]
     compiled = connection.__dict__.setdefault("_kb_compiled_instances", {})
     found = compiled.get(key)
@@ -151,8 +166,8 @@ def instances(key: Hashable, queryset: Callable[[], QuerySet], value) -> list:
         made = queryset()
         if made.db != connection.alias:
             raise ValueError(f"instances() reads the {connection.alias} database, not {made.db}")
-        found = compiled[key] = _CompiledInstances(made)
-    return found.instances(value)
+        found = compiled[key] = _CompiledInstances(made, valued=valued)
+    return found
 
 
 def instance_by_id(key: Hashable, queryset: Callable[[], QuerySet], pk: int):

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.bundles import bundle_import
-from claims.models import Contradiction, ContradictionClaim
+from claims.models import Attribute, Contradiction, ContradictionClaim
 from claims.selectors import (
     contradiction_for_page,
     contradiction_history,
@@ -20,7 +20,7 @@ from claims.selectors import (
     current_contradictions_of,
 )
 from claims.selectors.contradictions import HISTORY_SHOWN
-from kb.api.compiled import instances, value_marker
+from kb.api.compiled import instances, listed_instances, value_marker
 from kb.models import Entity, EntityAlias
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +160,21 @@ def test_an_entitys_current_contradictions_as_the_orm_reads_them(demo):
     assert withdrawn.pk not in {c.pk for c in found}
     other = Contradiction.objects.exclude(subject=entity).first()
     assert {c.subject_id for c in current_contradictions_of(other.subject_id)} == {other.subject_id}
+
+
+def test_listed_instances_read_a_query_without_a_value_afresh_each_time(demo):
+    def attributes():
+        return Attribute.objects.order_by("label")
+
+    first = listed_instances("test attributes", attributes)
+    assert [fields(a) for a in first] == [fields(a) for a in attributes()]
+
+    Attribute.objects.create(code="zz_new", label="A new attribute", value_type="text")
+    with CaptureQueriesContext(connection) as queries:
+        again = listed_instances("test attributes", attributes)
+    assert len(queries) == 1
+    assert [a.code for a in again] == [a.code for a in attributes()]
+    assert "zz_new" in {a.code for a in again}
+
+    with pytest.raises(ValueError):
+        listed_instances("test marker", lambda: Attribute.objects.filter(pk=value_marker()))

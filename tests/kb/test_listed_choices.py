@@ -1,9 +1,13 @@
 """A page's select of rows (an attribute, a publisher) reads them with one plain query, not
 through a server-side cursor (kb.filters.ListedModelChoiceFilter)."""
 
+import html
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from claims.filters import ContradictionQueueFilter
 from claims.models import Attribute, Contradiction
@@ -44,3 +48,20 @@ def test_a_chosen_attribute_still_filters_and_an_unknown_one_is_refused():
 
     assert chosen.is_valid() and chosen.form.cleaned_data["attribute"] == attribute
     assert not unknown.is_valid() and "attribute" in unknown.errors
+
+
+def test_the_queue_page_lists_an_attribute_made_after_its_query_was_compiled(client, editor):
+    client.force_login(editor)
+    client.get(reverse("queue"))  # compiles the select's query on this connection
+    Attribute.objects.create(code="zz_new", label="Aardvark <count>", value_type="text")
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("queue"), {"attribute": "zz_new"}).text
+
+    select = page[page.index('<select name="attribute"') :]
+    select = select[: select.index("</select>")]
+    labels = [html.unescape(label) for label in re.findall(r">([^<]*)</option>", select)]
+    expected = Attribute.objects.order_by("label").values_list("label", flat=True)
+    assert labels == ["any attribute", *expected]
+    assert '<option value="zz_new" selected>Aardvark &lt;count&gt;</option>' in select
+    assert sum('FROM "claims_attribute"' in q["sql"] for q in queries) == 2  # select, filter
