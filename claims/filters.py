@@ -240,9 +240,10 @@ QUEUE_STATUS_CHOICES = [
 DEFAULT_QUEUE_STATUS = "open"
 
 
-class ContradictionQueueFilter(django_filters.FilterSet):
+class ContradictionQueueFilter(APIFilterSet):
     """The editors' queue. Status is applied last, so that `without_status` (every other
-    filter applied) can be counted per status."""
+    filter applied) can be counted per status. Built as cheaply as the API's (APIFilterSet:
+    its page only validates the filters and lists their choices, which changes no field)."""
 
     status = django_filters.ChoiceFilter(
         choices=QUEUE_STATUS_CHOICES, method="filter_status", label="Status", empty_label=None

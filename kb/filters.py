@@ -286,8 +286,9 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter, DescribedFilter):
 class _SharedFields(dict):
     """A form class's fields, shared by its forms rather than deep-copied into each (Django
     copies every field, widget and list of choices for each form it makes: 0.4 ms of an API
-    request with fifteen filters). The API's filter forms only validate what they are given,
-    which changes no field; nothing adds, removes or alters a field per request."""
+    request with fifteen filters). The API's filter forms, and the queue page's, only validate
+    what they are given and list their choices, which changes no field; nothing adds, removes
+    or alters a field per request."""
 
     def __deepcopy__(self, memo):
         return dict(self)

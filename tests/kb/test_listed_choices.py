@@ -65,3 +65,19 @@ def test_the_queue_page_lists_an_attribute_made_after_its_query_was_compiled(cli
     assert labels == ["any attribute", *expected]
     assert '<option value="zz_new" selected>Aardvark &lt;count&gt;</option>' in select
     assert sum('FROM "claims_attribute"' in q["sql"] for q in queries) == 2  # select, filter
+
+
+def test_one_queue_requests_filters_leave_nothing_to_the_next(client, editor):
+    # The queue's filter forms share their fields (kb.filters.APIFilterSet).
+    client.force_login(editor)
+    chosen = client.get(reverse("queue"), {"attribute": "troops", "kind": "base"}).text
+    wrong = client.get(reverse("queue"), {"attribute": "no-such-attribute"}).text
+    plain = client.get(reverse("queue")).text
+
+    assert '<option value="troops" selected>' in chosen
+    assert '<option value="base" selected>' in chosen
+    assert "no-such-attribute" not in plain and "errors" in wrong
+    assert '<div class="errors">' in wrong and '<div class="errors">' not in plain
+    attribute_select = plain.split('<select name="attribute"')[1].split("</select>")[0]
+    assert '<option value="" selected>any attribute</option>' in attribute_select
+    assert attribute_select.count(" selected>") == 1
