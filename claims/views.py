@@ -137,9 +137,13 @@ def queue(request):
     """The editors' queue: contradictions of one status (open unless another is chosen), the
     latest activity first, with how many there are of each status under the other filters."""
     filterset = ContradictionQueueFilter(request.GET, queryset=selectors.contradictions_for_queue())
-    rows = selectors.contradictions_by_activity(filterset.qs)
     page = keyset_page(
-        rows, request.GET, key="last_activity", kind=datetime.datetime, size=QUEUE_PER_PAGE
+        selectors.queue_keys(filterset.qs),
+        request.GET,
+        key="last_activity",
+        kind=datetime.datetime,
+        size=QUEUE_PER_PAGE,
+        read=selectors.queue_rows_of,
     )
     queue_rows(page, timezone.now())
     totals = selectors.contradiction_status_totals(

@@ -48,6 +48,8 @@ from claims.selectors.contradictions import (
     contradictions_for_queue,
     current_contradictions_of,
     queue_filters_chosen,
+    queue_keys,
+    queue_rows_of,
     with_memberships,
 )
 from claims.selectors.corroboration import (
@@ -97,6 +99,8 @@ __all__ = [
     "contradiction_status_totals",
     "contradictions_by_activity",
     "queue_filters_chosen",
+    "queue_keys",
+    "queue_rows_of",
     "contradictions_for_queue",
     "current_contradictions_of",
     "entities_with_claim_totals",

@@ -23,7 +23,7 @@ from claims.models import (
 )
 from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds, json_rows_sql
 from claims.selectors.corroboration import SameValueSources, attach_corroboration
-from kb.api.compiled import instance_by_id, instances, value_marker
+from kb.api.compiled import instance_by_id, instances, rows_by_ids, value_marker
 from kb.memo import counted
 from kb.models import Entity
 from kb.selectors import related_count
@@ -339,6 +339,26 @@ def contradictions_by_activity(contradictions):
         )
         .values(*QUEUE_ROW_FIELDS)
         .order_by("-last_activity", "-id")
+    )
+
+
+def queue_keys(contradictions):
+    """`contradictions` with their `last_activity`, for keyset_page to order and bound: the
+    page's rows are then read by id (queue_rows_of)."""
+    return contradictions.annotate(last_activity=last_activity())
+
+
+def queue_rows_of(part, size: int) -> list[dict]:
+    """The first `size` of `part` (queue_keys() filtered and ordered by keyset_page) as the
+    queue's rows (contradictions_by_activity's), in the part's order: one query, its ids'
+    small query spliced into the rows' query, compiled once per connection and order
+    (kb.api.compiled.rows_by_ids; Django compiled the rows' joins, count and annotations
+    afresh at each request)."""
+    order = tuple(part.query.order_by)
+    return rows_by_ids(
+        ("queue rows", order),
+        lambda: contradictions_by_activity(Contradiction.objects.all()).order_by(*order),
+        part.values("pk")[:size],
     )
 
 

@@ -45,7 +45,12 @@ class _CompiledRows:
         # predictably than a semi-join with the rows' five joins.
         postgres = compiler.connection.vendor == "postgresql"
         self.within = "= ANY(ARRAY({}))" if postgres else "IN ({})"
-        self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        # As Django's ValuesIterable names them: in the order values() gave (query.selected),
+        # annotations among the fields.
+        if query.selected:
+            self.names = list(query.selected)
+        else:
+            self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
         self.compiler = compiler
         self.converters = compiler.get_converters(
             [column[0] for column in compiler.select[: compiler.col_count]]

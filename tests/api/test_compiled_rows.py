@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
@@ -39,6 +39,23 @@ def test_the_rows_are_those_of_the_values_query_in_its_order(small, order):
     assert found == expected
     assert any(row["all_contradictions"] for row in found)
     assert any(row["open_contradiction_ids"] for row in found)
+
+
+def test_annotations_among_the_fields_keep_their_names(small):
+    # values() lists an annotation before a field and after another: each name its own value.
+    def rows():
+        return (
+            Contradiction.objects.annotate(subject_name=F("subject__name"), members=Count("claims"))
+            .values("members", "id", "subject_name", "status")
+            .order_by("-id")
+        )
+
+    expected = list(rows())
+    found = rows_by_ids("test annotations", rows, Contradiction.objects.values("pk"))
+
+    assert found == expected
+    assert all(isinstance(row["subject_name"], str) and row["members"] >= 2 for row in found)
+    assert list(found[0]) == ["members", "id", "subject_name", "status"]
 
 
 def test_only_the_rows_the_ids_give_are_read(small):
