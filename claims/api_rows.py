@@ -21,9 +21,8 @@ from rest_framework.fields import DateTimeField
 
 from claims.display import plain_decimal, value_display
 from claims.facts import FACT_CLAIM_ORDER, facts_of
-from claims.models import Attribute, Claim, Contradiction, Rank
+from claims.models import Attribute, Claim, Contradiction, ContradictionStatus, Rank
 from claims.selectors import Position, attach_corroboration, attach_decisions
-from claims.selectors.claims import OpenContradictionIds
 from claims.selectors.contradictions import ContradictionMemberships
 from claims.selectors.corroboration import SameValueSources
 from claims.serializers import claim_value_data
@@ -65,13 +64,12 @@ class MembershipRows(ContradictionMemberships):
 
 def claim_values(queryset, *columns, omit: tuple[str, ...] = (), **more):
     """`queryset` (claims) as values() dicts of CLAIM_COLUMNS (less those in `omit`, which
-    the caller fills in) with the ids of the claim's open contradictions, every contradiction
-    it stands in, and the `columns` and expressions `more` asked for besides: one query when
-    read."""
+    the caller fills in) with every contradiction the claim stands in (which says which are
+    open: ClaimRow.open_contradiction_ids), and the `columns` and expressions `more` asked for
+    besides: one query when read."""
     return queryset.values(
         *(column for column in CLAIM_COLUMNS if column not in omit),
         *columns,
-        open_contradiction_ids=OpenContradictionIds(),
         all_contradictions=MembershipRows(),
         same_value_sources=SameValueSources(),
         **more,
@@ -101,6 +99,9 @@ class SourceRef(NamedTuple):
     grade: str
 
 
+_OPEN = ContradictionStatus.OPEN.value
+
+
 class ClaimRow:
     """A claim read as its columns: the attributes claims.display, claims.facts and
     attach_corroboration read of a claim, under the same names, over a values() dict."""
@@ -125,6 +126,17 @@ class ClaimRow:
 
     def get_rank_display(self) -> str:
         return Rank(self.rank).label
+
+    @property
+    def open_contradiction_ids(self) -> list[int]:
+        """The ids of the open, current contradictions it stands in, ascending (what
+        claims.selectors.OpenContradictionIds reads): taken from all_contradictions, which the
+        database gives by id, rather than read again by a second subquery of each row."""
+        return [
+            membership["id"]
+            for membership in self.all_contradictions
+            if membership["status"] == _OPEN and not membership["withdrawn"]
+        ]
 
     @property
     def grade(self) -> str:

@@ -10,10 +10,12 @@ from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from claims.api_rows import every_claim_values, every_contradiction_values
+from claims.api_rows import claim_row, every_claim_values, every_contradiction_values
 from claims.filters import ClaimFilter
 from claims.models import Claim, Contradiction
+from claims.selectors.claims import OpenContradictionIds
 from kb.api.compiled import rows_by_ids
 from kb.api.urls import router
 from tests.api.conftest import keys
@@ -38,7 +40,29 @@ def test_the_rows_are_those_of_the_values_query_in_its_order(small, order):
     # converters, dates as dates.
     assert found == expected
     assert any(row["all_contradictions"] for row in found)
-    assert any(row["open_contradiction_ids"] for row in found)
+    assert any(claim_row(row).open_contradiction_ids for row in found)
+
+
+def test_a_rows_open_contradictions_are_those_the_database_reads_as_open(small):
+    # The API's `contradictions` of a claim: taken from all its contradictions, the open and
+    # current ones, as OpenContradictionIds reads them (the pages' claims).
+    def expected() -> dict:
+        annotated = Claim.objects.annotate(open_ids=OpenContradictionIds())
+        return dict(annotated.values_list("pk", "open_ids"))
+
+    def found() -> dict:
+        return {row["id"]: claim_row(row).open_contradiction_ids for row in every_claim_values()}
+
+    assert found() == expected() and any(found().values())
+    first, second = Contradiction.objects.order_by("pk")[:2]
+    decided = {"status": "resolved", "outcome": "one_is_wrong", "resolved_at": timezone.now()}
+    Contradiction.objects.filter(pk=first.pk).update(**decided)
+    Contradiction.objects.filter(pk=second.pk).update(withdrawn_at=timezone.now())
+    assert found() == expected() and not any(found().values())
+    Contradiction.objects.filter(pk__in=[first.pk, second.pk]).update(
+        status="open", outcome="", resolved_at=None, withdrawn_at=None
+    )
+    assert found() == expected() and any(found().values())
 
 
 def test_annotations_among_the_fields_keep_their_names(small):
