@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 
 import django_filters
 from django import forms
@@ -70,6 +71,9 @@ class _ListedModelChoiceField(django_filters.fields.ModelChoiceField):
         self.listed_key = listed_key
 
 
+_LISTED_KEYS = itertools.count()
+
+
 class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
     """A ModelChoiceFilter for a page's select: its choices are read with one query, compiled
     once per connection when the filter's queryset is the same for every request (not a
@@ -80,8 +84,9 @@ class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if isinstance(self.extra.get("queryset"), QuerySet):
-            # This declaration names its queryset (its copies in each FilterSet share the key).
-            self.extra["listed_key"] = ("listed choices", id(self))
+            # A key for this declaration's queryset, never another's (its copies in each
+            # FilterSet share it).
+            self.extra["listed_key"] = ("listed choices", next(_LISTED_KEYS))
 
 
 class PartialDateFilter(DescribedFilter):
