@@ -30,7 +30,8 @@ def history_tables() -> set[str]:
 
 
 def test_every_history_table_moves_the_version():
-    """A history table added later needs the trigger too (a migration like kb.0003's)."""
+    """A history table added later needs the trigger too (a migration like kb.0003's), and
+    its newest-row function (like kb.0004's; without it data_version sends the plain query)."""
     assert set(HISTORY_TABLES) == history_tables()
 
 
