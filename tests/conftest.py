@@ -73,6 +73,14 @@ def demo_bundle() -> dict:
 
 
 @pytest.fixture
+def demo(demo_bundle):
+    """The demo knowledge base imported (tests that use it ask for the database)."""
+    from claims.bundles import bundle_import
+
+    bundle_import(bundle=demo_bundle)
+
+
+@pytest.fixture
 def staff(django_user_model):
     return django_user_model.objects.create_superuser("staff", "staff@example.org", "pw")
 

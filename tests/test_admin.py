@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.bundles import bundle_import
 from claims.models import Attribute, Claim
 from kb.models import Entity
 from kb.services import account_create
@@ -33,11 +32,6 @@ LIST_PAGES = [
     "admin:claims_contradiction_changelist",
     "admin:claims_entitymerge_changelist",
 ]
-
-
-@pytest.fixture
-def demo(demo_bundle):
-    bundle_import(bundle=demo_bundle)
 
 
 @pytest.mark.parametrize("page", LIST_PAGES)

@@ -11,7 +11,6 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from claims.bundles import bundle_import
 from claims.models import Claim, Contradiction, ContradictionStatus, EntityMerge, Rank
 from claims.services import contradiction_resolve, entity_merge
 from kb.models import Entity
@@ -22,11 +21,6 @@ from tests.factories import AttributeFactory, EntityFactory, SourceFactory
 pytestmark = pytest.mark.django_db
 
 TEXT = "LIMA - The United States will fund a $180 million naval port at Callao."
-
-
-@pytest.fixture
-def demo(demo_bundle):
-    bundle_import(bundle=demo_bundle)
 
 
 @pytest.fixture

@@ -49,11 +49,6 @@ CALLAO_CASE = {"subject": "callao-fms-case", "attribute": "fms_case_value", "quo
 
 
 @pytest.fixture
-def demo(demo_bundle):
-    bundle_import(bundle=demo_bundle)
-
-
-@pytest.fixture
 def source(demo):
     source, _ = source_ingest_with_candidates(title="Sale", kind="news", text=TEXT)
     return source

@@ -7,18 +7,12 @@ import re
 import pytest
 from django.urls import reverse
 
-from claims.bundles import bundle_import
 from claims.models import Claim, Contradiction
 from claims.services import STALE_DECISION, claim_create, value_parse
 from claims.views import NOT_AN_ANALYST, NOT_AN_EDITOR
 from kb.models import Entity
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(demo_bundle):
-    bundle_import(bundle=demo_bundle)
 
 
 def callao() -> Contradiction:

@@ -11,7 +11,6 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from claims.bundles import bundle_import
 from claims.models import Claim, Contradiction
 from claims.services import (
     claim_create,
@@ -26,11 +25,6 @@ from kb.models import Entity
 from sources.models import Publisher, Source
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(demo_bundle):
-    bundle_import(bundle=demo_bundle)
 
 
 def text_of(html: str) -> str:

@@ -11,7 +11,6 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from claims.bundles import bundle_import
 from claims.models import Claim
 from claims.selectors import site_search
 from claims.selectors.site_search import GROUP_LIMIT
@@ -22,11 +21,6 @@ from sources.models import Source
 from tests.factories import EntityFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(demo_bundle):
-    bundle_import(bundle=demo_bundle)
 
 
 def words(html) -> str:

@@ -11,7 +11,6 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.bundles import bundle_import
 from claims.models import Attribute, Contradiction, ContradictionClaim
 from claims.selectors import (
     contradiction_for_page,
@@ -24,11 +23,6 @@ from kb.api.compiled import instances, listed_instances, value_marker
 from kb.models import Entity, EntityAlias
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(demo_bundle):
-    bundle_import(bundle=demo_bundle)
 
 
 def fields(obj) -> dict:

@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from claims.bundles import bundle_import
 from kb.forms import LOOKALIKE
 from kb.models import Entity
 from kb.selectors import entity_lookalikes
@@ -14,11 +13,6 @@ from kb.selectors import entity_lookalikes
 pytestmark = pytest.mark.django_db
 
 WARNING = LOOKALIKE.split(":")[0]  # "An entity with a name like this exists"
-
-
-@pytest.fixture
-def demo(demo_bundle):
-    bundle_import(bundle=demo_bundle)
 
 
 def names_like(name: str) -> list[str]:
