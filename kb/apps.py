@@ -9,10 +9,10 @@ class KbConfig(AppConfig):
     verbose_name = "Entities"
 
     def ready(self):
-        from kb.api.caching import forget_newest_functions
         from kb.auth import forget_permission_names
+        from kb.dbfunctions import forget_functions
 
         # migrate (and flush) make the permissions again, perhaps under other ids.
         post_migrate.connect(forget_permission_names, dispatch_uid="kb.forget_permission_names")
-        # migrate may have made (or dropped) the data version's functions (kb.0004).
-        post_migrate.connect(forget_newest_functions, dispatch_uid="kb.forget_newest_functions")
+        # migrate may have made (or dropped) the functions of kb.0004 and kb.0005.
+        post_migrate.connect(forget_functions, dispatch_uid="kb.forget_functions")

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.functional import SimpleLazyObject
 
+from kb.dbfunctions import have_functions
+
 # The account's row ('user'), one row per group ('role', its name) and one per permission the
 # account holds, its own or its groups' ('permission', its id; the same id may come twice).
 # {user} is the account's columns, {nulls} as many NULLs. A permission is named through
@@ -33,6 +35,16 @@ SELECT 'permission', {nulls}, gp.permission_id, NULL
   FROM auth_group_permissions gp JOIN auth_user_groups ug ON ug.group_id = gp.group_id
  WHERE ug.user_id = %(user)s
 """
+# The same rows with the roles and permissions from migration kb.0005's function, whose plan
+# PostgreSQL keeps for the connection (it planned the four parts afresh at each request).
+_ACCESS_FUNCTION = "kb_account_access"
+_ACCESS_BY_FUNCTION_SQL = """
+SELECT 'user', {user}, CAST(NULL AS INTEGER), CAST(NULL AS TEXT)
+  FROM auth_user WHERE auth_user.id = %(user)s
+UNION ALL
+SELECT access.kind, {nulls}, access.permission, access.name
+  FROM kb_account_access(%(user)s) access
+"""
 _PERMISSION_NAMES_SQL = """
 SELECT p.id, ct.app_label || '.' || p.codename
   FROM auth_permission p JOIN django_content_type ct ON ct.id = p.content_type_id
@@ -52,8 +64,10 @@ def _permission_names(db, *, ids=(), fresh: bool = False) -> dict[int, str]:
 
 
 def forget_permission_names(*, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
-    """post_migrate: the permissions may have been made again (kb.apps)."""
+    """post_migrate: the permissions may have been made again (kb.apps), and the access query
+    may now have its function (kb.0005) or have lost it."""
     connections[using].__dict__.pop("_kb_permission_names", None)
+    connections[using].__dict__.pop("_kb_access_query", None)
 
 
 class _AccessQuery:
@@ -70,7 +84,8 @@ class _AccessQuery:
         self.compiler, self.model, self.db = compiler, model, db
         user = ", ".join(compiler.compile(column)[0] for column in columns)
         nulls = ", ".join(["NULL"] * len(columns))
-        self.sql = _ACCESS_SQL.format(user=user, nulls=nulls)
+        written = _ACCESS_BY_FUNCTION_SQL if have_functions([_ACCESS_FUNCTION]) else _ACCESS_SQL
+        self.sql = written.format(user=user, nulls=nulls)
 
     def read(self, user_id):
         """The account of that id (None if there is none), its permissions and its roles

@@ -9,13 +9,15 @@ import hashlib
 
 from django.apps import apps
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from rest_framework import status
 from simple_history.models import HistoricalChanges
+
+from kb.dbfunctions import have_functions
 
 # Part of every ETag: bump it when the representation changes without the data changing.
 REPRESENTATION_VERSION = "2"
@@ -66,30 +68,15 @@ NEWEST_FUNCTION = "kb_newest_{table}"
 
 
 def _newest_functions() -> bool:
-    """Whether this connection's database has a newest-row function for the counter and each
-    history table (PostgreSQL, migrated to kb.0004): asked once per connection, and again
-    after migrate (forget_newest_functions)."""
-    db = connections[DEFAULT_DB_ALIAS]
-    found = db.__dict__.get("_kb_newest_functions")
-    if found is None:
-        found = False
-        if db.vendor == "postgresql":
-            tables = [DATA_VERSION_TABLE, *(model._meta.db_table for model in _every_history())]
-            names = [NEWEST_FUNCTION.format(table=table) for table in tables]
-            with db.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(DISTINCT proname) FROM pg_proc "
-                    "WHERE proname = ANY(%s) AND pronamespace = to_regnamespace(current_schema())",
-                    [names],
-                )
-                found = cursor.fetchone()[0] == len(names)
-        db.__dict__["_kb_newest_functions"] = found
-    return found
+    """Whether the database has a newest-row function for the counter and each history table
+    (PostgreSQL, migrated to kb.0004)."""
+    return have_functions(_newest_function_names())
 
 
-def forget_newest_functions(*, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
-    """post_migrate: the functions may have been made or dropped since (kb.apps)."""
-    connections[using].__dict__.pop("_kb_newest_functions", None)
+@functools.cache
+def _newest_function_names() -> tuple[str, ...]:
+    tables = [DATA_VERSION_TABLE, *(model._meta.db_table for model in _every_history())]
+    return tuple(NEWEST_FUNCTION.format(table=table) for table in tables)
 
 
 def _every_history() -> list:

@@ -4,16 +4,18 @@ account, all for a superuser."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.contrib.auth import get_user_model, load_backend
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kb.auth import user_roles
+from kb.auth import _AccessQuery, forget_permission_names, user_roles
 from kb.services import account_create, role_grant, role_revoke
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +95,11 @@ def test_the_header_names_the_signed_in_users_roles_with_one_query_for_them(clie
 
     assert page.status_code == 404
     assert f'<span class="who">{editor.username} · Editor</span>' in page.text
-    access = [q for q in queries.captured_queries if "auth_group" in q["sql"]]
+    access = [
+        q
+        for q in queries.captured_queries
+        if "auth_group" in q["sql"] or "kb_account_access(" in q["sql"]
+    ]
     assert len(access) == 1, access
 
 
@@ -161,3 +167,50 @@ def test_after_migrate_the_permissions_names_are_read_again():
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
 
     assert fresh(analyst).has_perm("auth.view_group_renamed")
+    # The test's transaction is rolled back: so are the names read in it.
+    forget_permission_names()
+
+
+def read_access(user_id, *, function: bool):
+    """The account, permissions and roles as kb.auth reads them, with kb.0005's function or
+    with the plain query."""
+    with mock.patch("kb.auth.have_functions", return_value=function):
+        return _AccessQuery(connections[DEFAULT_DB_ALIAS]).read(user_id)
+
+
+@pytest.mark.postgres_only
+def test_on_postgresql_the_access_comes_from_the_function_as_the_plain_query_gives_it():
+    editor = account("editor")
+    role_grant(user=editor, role="analyst")
+    editor.user_permissions.add(Permission.objects.get(codename="view_group"))
+    researcher = account("researcher")
+    permission_names_read()
+    with CaptureQueriesContext(connection) as queries:
+        fresh(editor).get_all_permissions()
+    assert "kb_account_access(" in queries.captured_queries[-1]["sql"]
+
+    for user_id in (editor.pk, researcher.pk, 999999):
+        by_function = read_access(user_id, function=True)
+        plain = read_access(user_id, function=False)
+        assert by_function[1:] == plain[1:]
+        assert (by_function[0] is None) is (plain[0] is None) is (user_id == 999999)
+        if plain[0] is not None:
+            for field in plain[0]._meta.concrete_fields:
+                assert getattr(by_function[0], field.attname) == getattr(plain[0], field.attname)
+    _, permissions, roles = read_access(editor.pk, function=True)
+    assert roles == ["Analyst", "Editor"]
+    assert {"auth.view_group", "claims.resolve_contradiction", "claims.flag_contradiction"} <= (
+        permissions
+    )
+
+
+def test_after_migrate_the_access_query_is_written_again():
+    """migrate may have made or dropped kb.0005's function: the query that calls it is
+    written again."""
+    fresh(account("editor")).get_all_permissions()
+    assert "_kb_access_query" in connections[DEFAULT_DB_ALIAS].__dict__
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert "_kb_access_query" not in connections[DEFAULT_DB_ALIAS].__dict__
+    assert fresh(account("analyst")).has_perm("claims.flag_contradiction")

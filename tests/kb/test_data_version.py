@@ -6,6 +6,7 @@ bundle import does, for minutes) still changes it."""
 from __future__ import annotations
 
 import threading
+from unittest import mock
 from importlib import import_module
 
 import pytest
@@ -14,7 +15,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models.signals import post_migrate
 from rest_framework.test import APIClient
 
-from kb.api.caching import NEWEST_FUNCTION, data_version, forget_newest_functions
+from kb.api.caching import NEWEST_FUNCTION, data_version
+from kb.dbfunctions import forget_functions
 from sources.models import Publisher, Source
 from tests.factories import PublisherFactory, SourceFactory
 
@@ -138,12 +140,8 @@ def test_the_counter_moves_once_per_committed_transaction_that_adds_history():
 
 def plain_data_version(models):
     """data_version as the plain query gives it, without the functions of kb.0004."""
-    db = connections[DEFAULT_DB_ALIAS]
-    db.__dict__["_kb_newest_functions"] = False
-    try:
+    with mock.patch("kb.api.caching.have_functions", return_value=False):
         return data_version(models)
-    finally:
-        forget_newest_functions()
 
 
 @pytest.mark.postgres_only
@@ -160,7 +158,7 @@ def test_each_history_table_and_the_counter_have_their_function_on_postgresql():
 def test_the_functions_give_the_version_the_plain_query_gives(django_assert_num_queries):
     models = [Source.history.model, Publisher.history.model]
     SourceFactory()
-    forget_newest_functions()
+    forget_functions()
     data_version(models)  # asks once whether the functions are there
 
     with django_assert_num_queries(1) as queries:
@@ -180,7 +178,7 @@ def test_the_functions_give_the_version_the_plain_query_gives(django_assert_num_
 @pytest.mark.django_db
 def test_after_migrate_the_functions_are_asked_for_again():
     data_version([Source.history.model])
-    assert "_kb_newest_functions" in connections[DEFAULT_DB_ALIAS].__dict__
+    assert "_kb_functions" in connections[DEFAULT_DB_ALIAS].__dict__
 
     post_migrate.send(
         sender=apps.get_app_config("kb"),
@@ -192,4 +190,4 @@ def test_after_migrate_the_functions_are_asked_for_again():
         plan=[],
     )
 
-    assert "_kb_newest_functions" not in connections[DEFAULT_DB_ALIAS].__dict__
+    assert "_kb_functions" not in connections[DEFAULT_DB_ALIAS].__dict__
