@@ -6,8 +6,8 @@ bundle import does, for minutes) still changes it."""
 from __future__ import annotations
 
 import threading
-from unittest import mock
 from importlib import import_module
+from unittest import mock
 
 import pytest
 from django.apps import apps
