@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -32,6 +33,7 @@ from claims.values import (
     parse_value,
     wording,
 )
+from claims.values.display import format_interval
 from kb import dates
 
 D = Decimal
@@ -625,3 +627,54 @@ def test_it_only_ever_raises_value_parse_error(text, value_type):
         return
     # Whatever it reads, it can display.
     assert isinstance(format_value(parsed), str)
+
+
+# The displays are worked out once per value (claims.values.display, kb.dates): what a value
+# shows never depends on the values shown before it.
+
+
+def uncached_display(value) -> str:
+    from claims.values import display
+    from kb import dates
+
+    with (
+        mock.patch.object(display, "_numeric_shown", display._numeric_shown.__wrapped__),
+        mock.patch.object(display, "_grouped", display._grouped.__wrapped__),
+        mock.patch.object(dates, "_displayed", dates._displayed.__wrapped__),
+    ):
+        return format_value(value)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["money", "count", "quantity"]).flatmap(numeric_values),
+            st.builds(DateValue, st.dates(), st.sampled_from(PRECISIONS)),
+        ),
+        max_size=6,
+    )
+)
+def test_a_values_display_is_the_same_shown_after_any_others(shown):
+    for value in shown:
+        assert format_value(value) == uncached_display(value)
+
+
+def test_values_that_differ_only_in_currency_unit_qualifier_or_precision_show_apart():
+    money = NumericValue(kind="money", amount=D("180000000"), currency="USD")
+    assert format_value(money) == "$180 million"
+    assert format_value(NumericValue(kind="money", amount=D("180000000"), currency="EUR")) == (
+        "€180 million"
+    )
+    count = NumericValue(kind="count", amount=D("300"), qualifier=AT_LEAST, unit="troops")
+    assert format_value(count) == "more than 300"
+    assert format_value(NumericValue(kind="count", amount=D("300"), unit="troops")) == "300"
+    day = datetime.date(2023, 5, 19)
+    assert [format_value(DateValue(day, p)) for p in (DAY, MONTH, YEAR)] == [
+        "May 19, 2023",
+        "May 2023",
+        "2023",
+    ]
+    # Equal amounts written otherwise are keyed as written, and read back alike.
+    assert format_value(NumericValue(kind="quantity", amount=D("1.50"), unit="km")) == "1.5"
+    assert format_interval(D("1.50"), D("1.50"), "km") == "1.5 km"
