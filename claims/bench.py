@@ -7,7 +7,8 @@ memory; which side goes first alternates. A case's figure is the median of its p
 The connection is kept between requests and checked before each, as production does
 (DATABASE_CONN_MAX_AGE, health checks). The shared cache holds throttle counts and the counts the
 pages show (kb/memo.py), which a server running without writes finds warm; the ETag lookups are
-one query each time, never cached. The pages are read by a signed-in editor, the API anonymously.
+one query each time, never cached. The displays of values that a worker keeps once worked out
+(claims/values/display.py) are forgotten before each request. The pages are read by a signed-in editor, the API anonymously.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from claims.bench_sql import (
     SIDE_BY_SIDE_SQL,
     claims_sql,
 )
+from claims.values.display import forget_shown
 
 
 def cursor_after(claim_id: int, *, ordering: str = "id") -> str:
@@ -136,6 +138,9 @@ def _run_case(client: Client, case: Case, pairs: int) -> Result:
         # What the handler does at each request in production: drop a connection past its
         # age, check the kept one (CONN_HEALTH_CHECKS). The test client leaves it out.
         close_old_connections()
+        # The same entity is read in every pair of (h) and (j): its values' displays, which
+        # a worker keeps once worked out, are worked out afresh each time.
+        forget_shown()
         answer = client.get(case.url(i))
         assert answer.status_code == 200, (case.url(i), answer.status_code)
 

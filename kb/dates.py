@@ -135,6 +135,11 @@ def _displayed(date: datetime.date, precision: str) -> str:
     return format_date(date, _DISPLAY_PATTERNS[precision], locale=_SHOWN_IN)
 
 
+def forget_dates_shown() -> None:
+    """Forget the dates' displays worked out so far (claims.values.display.forget_shown)."""
+    _displayed.cache_clear()
+
+
 def parse_iso(text: str) -> PartialDate:
     """Read exactly "2024", "2024-11" or "2024-11-05"; raises ValueParseError on anything else.
 

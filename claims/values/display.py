@@ -21,6 +21,7 @@ from claims.values.types import (
     plain,
 )
 from claims.values.wording import parse_numeric
+from kb.dates import forget_dates_shown
 
 # The locale numbers are shown in, parsed once (Babel parses a locale's name at each call).
 _SHOWN_IN = Locale.parse("en_US")
@@ -137,3 +138,11 @@ def format_interval(low: Decimal, high: Decimal | None, unit: str | None = None)
     if low == 0:
         return f"up to {format_grouped(high)}{tail}"
     return f"[{format_grouped(low)} – {format_grouped(high)}]{tail}"
+
+
+def forget_shown() -> None:
+    """Forget every display worked out so far (the benchmark starts each request without
+    them, as a worker that has not yet shown those values would)."""
+    _numeric_shown.cache_clear()
+    _grouped.cache_clear()
+    forget_dates_shown()

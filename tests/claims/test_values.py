@@ -678,3 +678,17 @@ def test_values_that_differ_only_in_currency_unit_qualifier_or_precision_show_ap
     # Equal amounts written otherwise are keyed as written, and read back alike.
     assert format_value(NumericValue(kind="quantity", amount=D("1.50"), unit="km")) == "1.5"
     assert format_interval(D("1.50"), D("1.50"), "km") == "1.5 km"
+
+
+def test_the_benchmark_can_forget_every_display_worked_out():
+    from claims.values import display
+    from kb import dates
+
+    format_value(NumericValue(kind="money", amount=D("180000000"), currency="USD"))
+    format_value(DateValue(datetime.date(2023, 5, 19), DAY))
+    format_interval(D("174600000"), D("185400000"), "USD")
+
+    display.forget_shown()
+
+    caches = (display._numeric_shown, display._grouped, dates._displayed)
+    assert [cache.cache_info().currsize for cache in caches] == [0, 0, 0]
