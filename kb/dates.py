@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 
 from babel import Locale
-from babel.dates import format_date
 from dateutil import parser as dateutil_parser
 
 # The values of kb.models.DatePrecision, kept here so that this module needs no models.
@@ -122,17 +121,21 @@ class PartialDate:
         return parse_iso(data["date"])
 
 
-# The locale dates are shown in, parsed once: babel parses a locale's name again at each call,
-# three times a date.
-_SHOWN_IN = Locale.parse("en_US")
-_DISPLAY_PATTERNS = {YEAR: "y", MONTH: "MMMM y", DAY: "MMMM d, y"}
+# The month names of the locale dates are shown in (en_US), from Babel's data: the display's
+# three patterns ("y", "MMMM y", "MMMM d, y") are written out rather than run through Babel's
+# pattern engine, which cost 25 µs a date (tests/kb/test_dates.py holds the two to the same).
+_MONTHS = Locale.parse("en_US").months["format"]["wide"]
 
 
 @functools.lru_cache(maxsize=16384)
 def _displayed(date: datetime.date, precision: str) -> str:
-    """A date as people read it at its precision, worked out once per date and precision (a
-    page of forty claims showed eighty dates through babel: a third of its rendering)."""
-    return format_date(date, _DISPLAY_PATTERNS[precision], locale=_SHOWN_IN)
+    """A date (of year 1000 or later) as people read it at its precision, worked out once per
+    date and precision."""
+    if precision == YEAR:
+        return str(date.year)
+    if precision == MONTH:
+        return f"{_MONTHS[date.month]} {date.year}"
+    return f"{_MONTHS[date.month]} {date.day}, {date.year}"
 
 
 def forget_dates_shown() -> None:

@@ -209,3 +209,21 @@ def test_it_says_what_is_wrong_with_a_bundle_form(data, message):
         PartialDate.from_dict(data)
 
     assert str(error.value) == message
+
+
+BABEL_PATTERNS = {YEAR: "y", MONTH: "MMMM y", DAY: "MMMM d, y"}
+
+
+@settings(deadline=None)
+@given(st.dates(min_value=datetime.date(1000, 1, 1)), st.sampled_from(PRECISIONS))
+def test_a_date_shows_as_babels_pattern_writes_it_in_en_us(day, precision):
+    from babel.dates import format_date
+
+    expected = format_date(day, BABEL_PATTERNS[precision], locale="en_US")
+    dates.forget_dates_shown()
+    assert PartialDate(day, precision).display() == expected
+    assert PartialDate(day, precision).display() == expected  # and once it is kept
+
+
+def test_a_date_before_the_year_1000_shows_as_iso():
+    assert PartialDate(datetime.date(999, 3, 1), MONTH).display() == "0999-03"
