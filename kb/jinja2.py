@@ -22,11 +22,14 @@ What differs from Django's language, and how the templates write it:
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 from django.conf import settings
+from django.forms import renderers
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment
@@ -144,3 +147,20 @@ def environment(**options) -> Environment:
         interval=claim_interval_display,
     )
     return env
+
+
+class FormRenderer(renderers.Jinja2):
+    """Django's Jinja2 form renderer (Django's Jinja2 copies of its widget, error and form
+    templates) in the site's environment, so that a form's widgets escape as the page around
+    them does (Django's &quot;, where Jinja2's own escape writes &#34;)."""
+
+    @cached_property
+    def engine(self):
+        return self.backend(
+            {
+                "APP_DIRS": True,
+                "DIRS": [Path(renderers.__file__).parent / self.backend.app_dirname],
+                "NAME": "djangoforms",
+                "OPTIONS": {"environment": "kb.jinja2.environment"},
+            }
+        )
