@@ -62,16 +62,18 @@ class MembershipRows(ContradictionMemberships):
     output_field = _JSONList()
 
 
-def claim_values(queryset, *columns, omit: tuple[str, ...] = (), **more):
+def claim_values(queryset, *columns, omit: tuple[str, ...] = (), corroborated: bool = True, **more):
     """`queryset` (claims) as values() dicts of CLAIM_COLUMNS (less those in `omit`, which
     the caller fills in) with every contradiction the claim stands in (which says which are
-    open: ClaimRow.open_contradiction_ids), and the `columns` and expressions `more` asked for
-    besides: one query when read."""
+    open: ClaimRow.open_contradiction_ids), the sources giving the same value (for
+    attach_corroboration; not when `corroborated` is false), and the `columns` and
+    expressions `more` asked for besides: one query when read."""
+    if corroborated:
+        more = {"same_value_sources": SameValueSources(), **more}
     return queryset.values(
         *(column for column in CLAIM_COLUMNS if column not in omit),
         *columns,
         all_contradictions=MembershipRows(),
-        same_value_sources=SameValueSources(),
         **more,
     )
 
@@ -450,29 +452,34 @@ _SUBJECT_COLUMNS = ("subject__key", "subject__name", "subject__kind")
 
 
 @functools.cache
-def _fact_claims():
+def _fact_claims(corroborated: bool):
     # The subject's columns are the entity's, not joined again (as a contradiction's claims).
     return claim_values(
         Claim.objects.order_by(*FACT_CLAIM_ORDER),
         *(column for column in _FACT_ATTRIBUTE_COLUMNS if column not in CLAIM_COLUMNS),
         omit=_SUBJECT_COLUMNS,
+        corroborated=corroborated,
     )
 
 
-def fact_claim_values():
+def fact_claim_values(*, corroborated: bool = True):
     """claim_values() of every claim with its attribute's columns, in the order the best-value
     rule reads them (FACT_CLAIM_ORDER), for entity_facts_data once filtered to an entity's
     claims (which gives their subject's columns): built once per process (as
-    every_claim_values)."""
-    return _fact_claims().all()
+    every_claim_values). Without the same-value sources when not `corroborated`."""
+    return _fact_claims(corroborated).all()
 
 
-def entity_fact_rows(entity, claims=None) -> tuple[list, list[ClaimRow]]:
+def entity_fact_rows(
+    entity, claims=None, *, corroborated: bool = True
+) -> tuple[list, list[ClaimRow]]:
     """An entity's facts by the one best-value rule (claims.facts.facts_of) over `claims`
     (a Claim queryset of the entity's claims, filtered as the caller likes; by default all of
     them), read as ClaimRows, each with its attribute; and those rows. Two queries: the
     claims with their attributes, the entity's contradictions. The API's facts and the
-    entity's page both read them so."""
+    entity's page both read them so; the page, which shows no corroboration, without the
+    sources giving the same value (`corroborated` false: a correlated subquery of the claims
+    of each claim's value, a quarter of the claims' query)."""
     if claims is None:
         claims = Claim.objects.filter(subject=entity)
     # Read by id, with the claims' query compiled once per connection (kb.api.compiled). The
@@ -480,7 +487,14 @@ def entity_fact_rows(entity, claims=None) -> tuple[list, list[ClaimRow]]:
     # fact_claim_values(), they would join the four tables of its columns too (a fifth of
     # the query's time for an entity of forty claims).
     ids = claims.values("pk").order_by()
-    rows = [claim_row(values) for values in rows_by_ids("fact claims", fact_claim_values, ids)]
+    rows = [
+        claim_row(values)
+        for values in rows_by_ids(
+            ("fact claims", corroborated),
+            functools.partial(fact_claim_values, corroborated=corroborated),
+            ids,
+        )
+    ]
     subject = {column: getattr(entity, column[9:]) for column in _SUBJECT_COLUMNS}
     attributes: dict[int, Attribute] = {}
     for row in rows:

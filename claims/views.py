@@ -252,7 +252,7 @@ def entity_detail(request, pk: int):
             else:
                 messages.success(request, "The claims are flagged for the editors.")
                 return redirect("contradiction", pk=flag.pk)
-    facts, _ = entity_fact_rows(entity)
+    facts, _ = entity_fact_rows(entity, corroborated=False)
     paging_error = _page_fact_claims(facts, request.GET)
     return render(
         request,

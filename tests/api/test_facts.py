@@ -136,6 +136,29 @@ def test_facts_read_their_claims_ids_without_the_columns_joins(api, small):
     assert "sources_source" in claims_ids_query(queries)
 
 
+def test_the_entity_page_reads_its_claims_without_the_same_value_sources(
+    api, client, small, editor
+):
+    """The page shows no corroboration: its claims' query leaves out the sources giving each
+    claim's value (a correlated subquery), which the facts endpoint reads and shows."""
+    entity = Entity.objects.get(key="port-alpha")
+    client.force_login(editor)
+
+    def claims_query(get) -> str:
+        with CaptureQueriesContext(connection) as queries:
+            assert get().status_code == 200
+        (sql,) = [q["sql"] for q in queries if '"all_contradictions"' in q["sql"]]
+        return sql
+
+    assert '"same_value_sources"' in claims_query(
+        lambda: api.get(f"/api/v1/entities/{entity.pk}/facts/")
+    )
+    page_sql = claims_query(lambda: client.get(f"/entities/{entity.pk}/"))
+    assert '"same_value_sources"' not in page_sql
+    page = client.get(f"/entities/{entity.pk}/").content.decode()
+    assert "more than 300" in page and "Government fact sheet on harbour bases" in page
+
+
 def claims_ids_query(queries) -> str:
     """The query of ids inside the facts' one claims query (SQLite: IN, PostgreSQL: ANY)."""
     (sql,) = [q["sql"] for q in queries if 'FROM "claims_claim"' in q["sql"]]
