@@ -13,6 +13,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -24,7 +25,7 @@ from django.db.models.functions import Coalesce
 from rapidfuzz.distance import JaroWinkler
 
 from kb.api.compiled import instance_by_id, instances, value_marker
-from kb.models import Entity, EntityAlias
+from kb.models import MAX_ID, Entity, EntityAlias
 
 
 def related_count(model, relation: str):
@@ -247,17 +248,28 @@ def entity_by_id(pk: int) -> Entity | None:
 
 
 def entity_page(pk: int) -> tuple[Entity, list[EntityAlias]] | None:
-    """The entity of that id and its aliases (by name), or None: two queries, each compiled
-    once per connection (kb.api.compiled.instances)."""
-    entity = entity_by_id(pk)
-    if entity is None:
+    """The entity of that id and its aliases (by name), or None: one query, the entity joined
+    to its aliases (a row for each, the entity alone when it has none), compiled once per
+    connection (kb.api.compiled.instances)."""
+    if not 1 <= pk <= MAX_ID:
         return None
-    aliases = instances(
-        "entity page aliases",
-        lambda: EntityAlias.objects.filter(entity_id=value_marker()).order_by("name", "id"),
-        pk,
+    rows = instances("entity page", _entity_with_aliases, pk)
+    if not rows:
+        return None
+    aliases = [
+        EntityAlias(id=row.alias_id, entity_id=pk, name=row.alias_name)
+        for row in rows
+        if row.alias_id is not None
+    ]
+    return rows[0], aliases
+
+
+def _entity_with_aliases():
+    return (
+        Entity.objects.filter(pk=value_marker())
+        .annotate(alias_id=F("aliases__id"), alias_name=F("aliases__name"))
+        .order_by("alias_name", "alias_id")
     )
-    return entity, aliases
 
 
 def entities_for_admin_list(entities):

@@ -359,7 +359,7 @@ def test_an_unknown_claim_is_the_sites_not_found_page(client, db):
     ("name", "key", "queries"),
     [
         ("entities", None, 1),  # the entities with their claim totals
-        ("entity", "callao-fms-case", 4),  # entity, aliases, claims, contradictions
+        ("entity", "callao-fms-case", 3),  # entity with its aliases, claims, contradictions
         ("source", "wh-2024-11-fact-sheet", 2),  # source, its claims
     ],
 )

@@ -117,6 +117,28 @@ def test_the_entity_page_names_its_aliases_in_order_and_an_unknown_id_is_a_404(d
     assert client.get("/entities/99999999999999999999/").status_code == 404
 
 
+def test_the_entity_page_reads_the_entity_and_its_aliases_as_the_orm_does(demo):
+    from kb.selectors import entity_page
+
+    with_aliases = Entity.objects.get(key="callao")
+    EntityAlias.objects.create(entity=with_aliases, name="Puerto del Callao")
+    EntityAlias.objects.create(entity=with_aliases, name="puerto del Callao")
+    without = Entity.objects.filter(aliases__isnull=True).first()
+
+    for entity in (with_aliases, without):
+        found, aliases = entity_page(entity.pk)
+        expected = Entity.objects.get(pk=entity.pk)
+        for field in Entity._meta.concrete_fields:
+            assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+        assert found._state.adding is False
+        assert [(a.pk, a.entity_id, a.name) for a in aliases] == [
+            (a.pk, a.entity_id, a.name) for a in expected.aliases.order_by("name", "id")
+        ]
+    assert len(entity_page(with_aliases.pk)[1]) >= 2
+    assert entity_page(without.pk)[1] == []
+    assert entity_page(10**9) is None
+
+
 def test_a_contradictions_history_is_its_newest_fifty_as_the_orm_reads_them(demo, editor, client):
     first, second = Contradiction.objects.order_by("pk")[:2]
     for number in range(HISTORY_SHOWN + 5):
