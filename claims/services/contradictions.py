@@ -76,8 +76,12 @@ def contradiction_flag(
     contradiction._change_reason = "flagged by hand"
     contradiction.save()
     if key is None:
+        # The key is made of the id, known once the row is written: written into the row and
+        # into the history row of its flagging, so that the history holds one "flagged by
+        # hand" with the flag as it stands (a second save wrote a second).
         contradiction.key = f"flag-{contradiction.pk}"
-        contradiction.save(update_fields=["key"])
+        Contradiction.objects.filter(pk=contradiction.pk).update(key=contradiction.key)
+        Contradiction.history.filter(id=contradiction.pk).update(key=contradiction.key)
     ContradictionClaim.objects.bulk_create(
         ContradictionClaim(contradiction=contradiction, claim_id=claim_id, position=position)
         for claim_id, position in _flag_members(claims)

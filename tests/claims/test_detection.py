@@ -766,6 +766,17 @@ def test_an_analyst_can_flag_free_text_claims_by_hand(role_claims, analyst):
     assert list(contradiction_queue()) == [flag]
 
 
+def test_a_flag_is_one_flagged_by_hand_in_its_history_with_its_key(role_claims, analyst):
+    flag = contradiction_flag(claims=role_claims, note="A base is not an airfield.", user=analyst)
+
+    flag.refresh_from_db()
+    assert flag.key == f"flag-{flag.pk}"
+    history = list(flag.history.all())
+    assert [(h.history_change_reason, h.key, h.history_user) for h in history] == [
+        ("flagged by hand", flag.key, analyst)
+    ]
+
+
 def test_a_flag_of_claims_about_different_subjects_is_refused(role_claims, analyst):
     elsewhere = claim(
         "elsewhere", "airfield", attribute=role_claims[0].attribute, subject=EntityFactory()
