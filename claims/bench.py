@@ -8,7 +8,8 @@ The connection is kept between requests and checked before each, as production d
 (DATABASE_CONN_MAX_AGE, health checks). The shared cache holds throttle counts and the counts the
 pages show (kb/memo.py), which a server running without writes finds warm; the ETag lookups are
 one query each time, never cached. The displays of values that a worker keeps once worked out
-(claims/values/display.py) are forgotten before each request. The pages are read by a signed-in editor, the API anonymously.
+(claims/values/display.py) are forgotten before each request. The pages are read by a
+signed-in editor, the API anonymously.
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ from sources.services import PASTED_TEXT
 
 # The site's pages are Jinja2 templates (kb/jinja2.py); their forms write their widgets and
 # errors with Django's Jinja2 copies of its form templates, in the pages' environment: the
-# same HTML at half the cost of Django's template language (an include per <option>: a fifth of the side-by-side page).
-# The admin's forms keep Django's renderer: the admin's widgets have no Jinja2 templates.
+# same HTML at half the cost of Django's template language (an include per <option>: a fifth
+# of the side-by-side page). The admin's forms keep Django's renderer: the admin's widgets
+# have no Jinja2 templates.
 SITE_FORM_RENDERER = FormRenderer()
 
 

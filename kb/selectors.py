@@ -24,8 +24,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from rapidfuzz.distance import JaroWinkler
 
-from kb.api.compiled import instance_by_id, instances, value_marker
-from kb.models import MAX_ID, Entity, EntityAlias
+from kb.api.compiled import instance_by_id, instances_by_id, value_marker
+from kb.models import Entity, EntityAlias
 
 
 def related_count(model, relation: str):
@@ -251,9 +251,7 @@ def entity_page(pk: int) -> tuple[Entity, list[EntityAlias]] | None:
     """The entity of that id and its aliases (by name), or None: one query, the entity joined
     to its aliases (a row for each, the entity alone when it has none), compiled once per
     connection (kb.api.compiled.instances)."""
-    if not 1 <= pk <= MAX_ID:
-        return None
-    rows = instances("entity page", _entity_with_aliases, pk)
+    rows = instances_by_id("entity page", _entity_with_aliases, pk)
     if not rows:
         return None
     aliases = [

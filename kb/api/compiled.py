@@ -178,7 +178,14 @@ def _compiled_instances(key, queryset, *, valued: bool) -> _CompiledInstances:
 def instance_by_id(key: Hashable, queryset: Callable[[], QuerySet], pk: int):
     """The one instance of `queryset()` (filtered by `pk=value_marker()`) with that id, or None;
     an id past 64 bits names none (kb.models.MAX_ID). As instances()."""
-    if not 1 <= pk <= MAX_ID:
-        return None
-    found = instances(key, queryset, pk)
+    found = instances_by_id(key, queryset, pk)
     return found[0] if found else None
+
+
+def instances_by_id(key: Hashable, queryset: Callable[[], QuerySet], pk: int) -> list:
+    """The instances of `queryset()` (filtered by `pk=value_marker()`, perhaps joined to rows
+    of another table: one instance a row) for that id; none for an id past 64 bits
+    (kb.models.MAX_ID). As instances()."""
+    if not 1 <= pk <= MAX_ID:
+        return []
+    return instances(key, queryset, pk)
