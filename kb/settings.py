@@ -190,7 +190,8 @@ WSGI_APPLICATION = "kb.wsgi.application"
 # DATABASE_URL chooses the database; unset, an SQLite file inside the project. In production a
 # worker keeps its connection for DATABASE_CONN_MAX_AGE seconds instead of opening one per
 # request, and checks that it still works before reusing it. Behind PgBouncer in transaction
-# pooling mode, PostgreSQL's server-side cursors must be off (README: Deploying).
+# pooling mode, PostgreSQL's server-side cursors and prepared statements must be off (README:
+# Deploying).
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
@@ -199,6 +200,8 @@ DATABASES = {
         disable_server_side_cursors=envbool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", "false"),
     )
 }
+# The queries that read a request's rows are prepared on the connection (kb/prepared.py).
+DATABASE_PREPARED_STATEMENTS = envbool("DATABASE_PREPARED_STATEMENTS", "true")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not envbool(
     "DATABASE_JIT", "false"
 ):

@@ -68,6 +68,13 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture
+def sql_as_text(settings):
+    """Queries sent as text rather than as EXECUTE of a statement prepared on the connection
+    (kb.prepared): for a test that reads the SQL a request sends."""
+    settings.DATABASE_PREPARED_STATEMENTS = False
+
+
+@pytest.fixture
 def demo_bundle() -> dict:
     return json.loads(DEMO_BUNDLE.read_text(encoding="utf-8"))
 

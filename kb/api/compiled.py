@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import get_related_populators
 
+from kb import prepared
 from kb.models import MAX_ID
 
 # Stands where the ids go while the rows' query is compiled (a parameter no query passes).
@@ -62,7 +63,8 @@ class _CompiledRows:
         except EmptyResultSet:
             return []
         with self.compiler.connection.cursor() as cursor:
-            cursor.execute(
+            prepared.execute(
+                cursor,
                 self.before + self.within.format(ids_sql) + self.after,
                 (*self.params_before, *ids_params, *self.params_after),
             )
@@ -133,7 +135,7 @@ class _CompiledInstances:
         if self.at is not None:
             params[self.at] = value
         with self.compiler.connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            prepared.execute(cursor, self.sql, params)
             rows = cursor.fetchall()
         if self.converters:
             rows = self.compiler.apply_converters(rows, self.converters)

@@ -303,6 +303,7 @@ def test_claims_order_by_claimed_on_with_undated_ones_last(api, small):
 
 
 @pytest.mark.parametrize("ordering", ["claimed_on", "-claimed_on"])
+@pytest.mark.usefixtures("sql_as_text")
 def test_a_filtered_page_by_claimed_on_filters_only_where_it_takes_the_ids(api, small, ordering):
     # Dated and undated claims are two id ranges, each filtered; the page's rows are then read
     # by those ids. Filtered a third time there, the planner may apply the filter to every

@@ -55,6 +55,7 @@ def test_the_entities_list_filters_by_kind_and_name_or_alias(api, small, params,
         ({"q": "zzz"}, []),
     ],
 )
+@pytest.mark.usefixtures("sql_as_text")
 def test_rare_and_common_words_find_the_same_entities(
     api, small, monkeypatch, rare, params, expected
 ):

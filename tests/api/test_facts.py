@@ -119,6 +119,7 @@ def test_facts_of_an_unknown_entity_are_a_json_404(api, small, entity_id):
     assert response.json() == {"detail": "No entity has that id."}
 
 
+@pytest.mark.usefixtures("sql_as_text")
 def test_facts_read_their_claims_ids_without_the_columns_joins(api, small):
     # The ids of the claims to read join only what a filter needs; the rows' query joins the
     # attribute, source, publisher and entity value once, around them.
@@ -136,6 +137,7 @@ def test_facts_read_their_claims_ids_without_the_columns_joins(api, small):
     assert "sources_source" in claims_ids_query(queries)
 
 
+@pytest.mark.usefixtures("sql_as_text")
 def test_the_entity_page_reads_its_claims_without_the_same_value_sources(
     api, client, small, editor
 ):

@@ -89,6 +89,7 @@ def test_a_filter_is_kept_from_page_to_page(client, many):
 
 
 @pytest.mark.parametrize("depth", [0, 1, 2])
+@pytest.mark.usefixtures("sql_as_text")
 def test_each_page_costs_the_same_reads_whatever_its_depth(
     client, many, depth, django_assert_max_num_queries
 ):

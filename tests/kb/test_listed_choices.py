@@ -50,6 +50,7 @@ def test_a_chosen_attribute_still_filters_and_an_unknown_one_is_refused():
     assert not unknown.is_valid() and "attribute" in unknown.errors
 
 
+@pytest.mark.usefixtures("sql_as_text")
 def test_the_queue_page_lists_an_attribute_made_after_its_query_was_compiled(client, editor):
     client.force_login(editor)
     client.get(reverse("queue"))  # compiles the select's query on this connection

@@ -1,0 +1,244 @@
+"""The queries that read a request's rows are prepared on the connection (kb.prepared): the same
+rows as the query sent as text, from the second time it comes; sent as text where PostgreSQL
+cannot prepare it, on SQLite and with DATABASE_PREPARED_STATEMENTS off."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from claims.models import Contradiction
+from kb import prepared
+from tests.factories import PublisherFactory
+
+pytestmark = pytest.mark.django_db
+
+NAMED = "SELECT name FROM sources_publisher WHERE id = %s AND name LIKE %s ORDER BY id"
+
+
+def prepared_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'kb_prepared_%%'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def run(sql: str, params=()) -> tuple[list, str]:
+    """The rows, and the SQL that went to the database."""
+    with CaptureQueriesContext(connection) as sent, connection.cursor() as cursor:
+        prepared.execute(cursor, sql, params)
+        rows = cursor.fetchall()
+    return rows, sent.captured_queries[-1]["sql"]
+
+
+def forget():
+    prepared.forget_prepared(using=DEFAULT_DB_ALIAS)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_statements():
+    forget()
+    yield
+    forget()
+
+
+def test_placeholders_are_numbered_and_percent_signs_unescaped():
+    assert prepared.numbered("SELECT %s, '50%%', %s || '%%s'") == "SELECT $1, '50%', $2 || '%s'"
+    assert prepared.numbered("SELECT 1") == "SELECT 1"
+
+
+@pytest.mark.postgres_only
+def test_the_second_time_a_query_comes_it_is_prepared_and_gives_the_same_rows():
+    publisher = PublisherFactory(name="Reuters 100%")
+    PublisherFactory(name="Other")
+
+    first, first_sql = run(NAMED, [publisher.pk, "%100%%"])
+    second, second_sql = run(NAMED, [publisher.pk, "%100%%"])
+    third, third_sql = run(NAMED, [publisher.pk, "Reuters%"])
+
+    assert first == second == third == [("Reuters 100%",)]
+    assert "sources_publisher" in first_sql
+    assert second_sql.startswith("EXECUTE kb_prepared_")
+    assert third_sql == second_sql.replace("'%100%%'", "'Reuters%'")
+    assert len(prepared_names()) == 1
+    # Other values, through the same statement.
+    assert run(NAMED, [publisher.pk, "Other%"])[0] == []
+
+
+@pytest.mark.postgres_only
+def test_a_query_without_values_is_prepared_too():
+    PublisherFactory(name="Only")
+    sql = "SELECT name FROM sources_publisher ORDER BY name"
+
+    assert run(sql)[0] == run(sql)[0] == [("Only",)]
+    assert run(sql)[1].startswith("EXECUTE kb_prepared_")
+
+
+@pytest.mark.postgres_only
+def test_a_query_postgresql_cannot_prepare_is_sent_as_it_is_and_the_transaction_goes_on():
+    """Inside a transaction (as every test is), a refused PREPARE must not end it."""
+    sql = "SELECT %s IS NULL"
+    publisher = PublisherFactory(name="Kept")
+
+    for _ in range(3):
+        rows, sent = run(sql, [None])
+        assert rows == [(True,)]
+        assert sent == "SELECT NULL IS NULL"
+    # The transaction still works and holds what it wrote.
+    assert run(NAMED, [publisher.pk, "Kept"])[0] == [("Kept",)]
+    assert prepared_names() == set()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_a_refused_query_is_sent_as_it_is():
+    for _ in range(3):
+        assert run("SELECT %s IS NULL", [1])[0] == [(False,)]
+    assert prepared_names() == set()
+
+
+@pytest.mark.postgres_only
+def test_a_statement_survives_the_rollback_of_the_transaction_that_prepared_it():
+    publisher = PublisherFactory(name="Survivor")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        run(NAMED, [publisher.pk, "Survivor"])
+        run(NAMED, [publisher.pk, "Survivor"])
+        raise RuntimeError
+
+    rows, sent = run(NAMED, [publisher.pk, "Survivor"])
+
+    assert rows == [("Survivor",)]
+    assert sent.startswith("EXECUTE kb_prepared_")
+
+
+@pytest.mark.postgres_only
+def test_at_most_the_limit_is_kept_the_least_recently_used_given_up(monkeypatch):
+    monkeypatch.setattr(prepared, "PREPARED_LIMIT", 2)
+    queries = [f"SELECT {n} + %s" for n in range(3)]
+    for sql in queries[:2]:
+        run(sql, [1])
+        run(sql, [1])
+    run(queries[0], [1])  # the first is used again: the second is now the oldest
+
+    run(queries[2], [1])
+    rows, sent = run(queries[2], [1])
+    assert rows == [(3,)]
+    assert sent.startswith("EXECUTE")
+
+    assert len(prepared_names()) == 2
+    assert run(queries[0], [1])[1].startswith("EXECUTE")
+    assert not run(queries[1], [1])[1].startswith("EXECUTE")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_new_server_connection_prepares_again():
+    sql = "SELECT 41 + %s"
+    run(sql, [1])
+    run(sql, [1])
+    connection.close()
+
+    first, first_sql = run(sql, [1])
+    second, second_sql = run(sql, [1])
+
+    assert first == second == [(42,)]
+    assert not first_sql.startswith("EXECUTE")
+    assert second_sql.startswith("EXECUTE")
+
+
+@pytest.mark.postgres_only
+def test_migrate_gives_up_the_statements():
+    sql = "SELECT 1 + %s"
+    run(sql, [1])
+    run(sql, [1])
+    assert prepared_names()
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
+
+    assert prepared_names() == set()
+    assert not run(sql, [1])[1].startswith("EXECUTE")
+    assert run(sql, [1])[1].startswith("EXECUTE")
+
+
+@override_settings(DATABASE_PREPARED_STATEMENTS=False)
+def test_turned_off_every_query_is_sent_as_it_is():
+    for _ in range(3):
+        rows, sent = run("SELECT 1 + %s", [1])
+        assert rows == [(2,)]
+        assert sent == "SELECT 1 + 1"
+
+
+def test_on_sqlite_queries_are_sent_as_they_are():
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite's path")
+    for _ in range(3):
+        assert run("SELECT 1 + %s", [1]) == ([(2,)], "SELECT 1 + 1")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_table_changed_by_another_connection_gives_up_the_statements_and_reads_anew():
+    """A worker's statements outlive a deploy's migrate on another connection: PostgreSQL
+    refuses one whose columns changed, and the query is read again as text."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE kb_prepared_probe (a int)")
+        cursor.execute("INSERT INTO kb_prepared_probe VALUES (1)")
+    try:
+        sql = "SELECT * FROM kb_prepared_probe WHERE a = %s"
+        run(sql, [1])
+        rows, sent = run(sql, [1])
+        assert rows == [(1,)]
+        assert sent.startswith("EXECUTE kb_prepared_")
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE kb_prepared_probe ADD COLUMN b int DEFAULT 2")
+
+        assert run(sql, [1]) == ([(1, 2)], "SELECT * FROM kb_prepared_probe WHERE a = 1")
+        assert prepared_names() == set()
+        assert run(sql, [1])[1] == "SELECT * FROM kb_prepared_probe WHERE a = 1"
+        assert run(sql, [1])[1].startswith("EXECUTE kb_prepared_")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE kb_prepared_probe")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/claims/?min_credibility=2&ordering=-claimed_on",
+        "/api/v1/claims/?q=harbour",
+        "/api/v1/contradictions/?status=open",
+        "/contradictions/",
+        "/entities/{entity}/",
+        "/contradictions/{contradiction}/",
+    ],
+)
+def test_pages_and_the_api_read_the_same_through_prepared_statements(
+    url, client, editor, demo, settings
+):
+    """The rows' queries of the API and the pages run as prepared statements from the second
+    request on, and show what the queries sent as text show."""
+    contradiction = Contradiction.objects.order_by("pk").first()
+    client.force_login(editor)
+    url = url.format(entity=contradiction.subject_id, contradiction=contradiction.pk)
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    as_text = client.get(url)
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    client.get(url)
+
+    with CaptureQueriesContext(connection) as sent:
+        prepared_answer = client.get(url)
+
+    assert prepared_answer.status_code == as_text.status_code == 200
+    assert any(q["sql"].startswith("EXECUTE kb_prepared_") for q in sent.captured_queries)
+    if url.startswith("/api/"):
+        assert prepared_answer.json() == as_text.json()
+    else:
+        # The same page but for its CSRF token and CSP nonce.
+        def plain(page: bytes) -> str:
+            return re.sub(r'(nonce|value)="[^"]{20,}"', "", page.decode())
+
+        assert plain(prepared_answer.content) == plain(as_text.content)
