@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from claims.bench_sql import (
     claims_sql,
 )
 from claims.values.display import forget_shown
+from kb import prepared
 
 
 def cursor_after(claim_id: int, *, ordering: str = "id") -> str:
@@ -46,9 +48,28 @@ def cursor_after(claim_id: int, *, ordering: str = "id") -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def fetch(sql: str, params: dict) -> list[dict]:
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+def positional(sql: str, params: dict) -> tuple[str, list]:
+    """`sql` with its named placeholders (%(name)s) as %s, and their values in that order."""
+    values = []
+
+    def replace(match: re.Match) -> str:
+        values.append(params[match[1]])
+        return "%s"
+
+    return _NAMED.sub(replace, sql), values
+
+
+def fetch(sql: str, params: dict, *, prepare: bool = False) -> list[dict]:
+    """The rows of a hand-written query; `prepare`: as a statement prepared on the connection,
+    as the app's row queries are (kb.prepared), planned once rather than at each request."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if prepare:
+            prepared.execute(cursor, *positional(sql, params))
+        else:
+            cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -57,9 +78,11 @@ def _default(value):
     return str(value)
 
 
-def encoded(*queries: tuple[str, dict]) -> bytes:
+def encoded(*queries: tuple[str, dict], prepare: bool = False) -> bytes:
     """The hand-written side of a pair: each query's rows fetched and encoded with orjson."""
-    return orjson.dumps([fetch(sql, params) for sql, params in queries], default=_default)
+    return orjson.dumps(
+        [fetch(sql, params, prepare=prepare) for sql, params in queries], default=_default
+    )
 
 
 @dataclass
@@ -114,13 +137,9 @@ def median_ratio(ones: list[float], twos: list[float]) -> float:
     return statistics.median(a / b for a, b in zip(ones, twos, strict=True))
 
 
-def run_case(client: Client, case: Case, pairs: int) -> Result:
-    """Check that the response shows the rows the queries fetch, then time the pairs."""
-    return _run_case(client, case, pairs)
-
-
-def _run_case(client: Client, case: Case, pairs: int) -> Result:
-    """Check that the response shows the rows the queries fetch, then time the pairs."""
+def run_case(client: Client, case: Case, pairs: int, *, prepare: bool = False) -> Result:
+    """Check that the response shows the rows the queries fetch, then time the pairs; with
+    `prepare`, the hand-written queries run as prepared statements."""
     response = client.get(case.url(0))
     if response.status_code != 200:
         raise RuntimeError(
@@ -146,7 +165,7 @@ def _run_case(client: Client, case: Case, pairs: int) -> Result:
         assert answer.status_code == 200, (case.url(i), answer.status_code)
 
     def sql(i):
-        encoded(*case.queries(i))
+        encoded(*case.queries(i), prepare=prepare)
 
     api_times, sql_times = interleaved(api, sql, pairs)
     return Result(

@@ -102,3 +102,21 @@ def test_the_benchmark_runs_every_case_and_ends_with_the_worst_ratio():
     ]
     assert len(ratios) == 13 and worst == max(ratios)
     assert any(line.startswith("claims page 90% deep against the first page") for line in lines)
+    assert "the hand-written queries sent as text" in output.getvalue()
+
+    # Against hand-written queries prepared as the app's are: the same cases, on the same build.
+    prepared = StringIO()
+    call_command("kb_bench", claims=600, chunk=600, repeat=2, prepared_reference=True,
+                 stdout=prepared)  # fmt: skip
+    lines = prepared.getvalue().splitlines()
+    assert "reusing 600 synthetic claims" in lines[0]
+    assert "the hand-written queries prepared on the connection" in prepared.getvalue()
+    assert len([line for line in lines if line.startswith("(") and "ETag" not in line]) == 13
+
+
+def test_named_placeholders_become_positional_in_order():
+    sql, values = bench.positional(
+        "SELECT %(b)s, %(a)s WHERE x LIKE 'a%%' AND y = %(b)s", {"a": 1, "b": "two"}
+    )
+    assert sql == "SELECT %s, %s WHERE x LIKE 'a%%' AND y = %s"
+    assert values == ["two", 1, "two"]

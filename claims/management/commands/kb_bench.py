@@ -93,12 +93,19 @@ class Command(BaseCommand):
             "--throughput", action="store_true",
             help="instead: requests per second of gunicorn (2 workers) against a raw handler",
         )  # fmt: skip
+        parser.add_argument(
+            "--prepared-reference", action="store_true",
+            help="run the hand-written queries as prepared statements, as the app's are",
+        )  # fmt: skip
         parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
         parser.add_argument(
             "--requests", type=int, default=2000, help="requests per server and round"
         )
 
-    def handle(self, *args, claims, chunk, repeat, throughput, clients, requests, **options):
+    def handle(
+        self, *args, claims, chunk, repeat, throughput, prepared_reference, clients, requests,
+        **options,
+    ):  # fmt: skip
         if min(claims, chunk, repeat, clients, requests) < 1:
             raise CommandError(
                 "--claims, --chunk, --repeat, --clients and --requests must be at least 1."
@@ -120,7 +127,7 @@ class Command(BaseCommand):
         # to them; collectstatic's manifest is not made for a benchmark).
         storages = {**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC_FILES}}
         with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False, STORAGES=storages):
-            self.measure(repeat)
+            self.measure(repeat, prepare=prepared_reference)
 
     # Building.
 
@@ -154,7 +161,7 @@ class Command(BaseCommand):
 
     # Measuring: claims/bench.py.
 
-    def measure(self, repeat: int) -> None:
+    def measure(self, repeat: int, *, prepare: bool) -> None:
         # Connections as production keeps them: for a minute, checked before each request.
         connection.settings_dict.update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
         client, editor = Client(), Client()
@@ -165,13 +172,16 @@ class Command(BaseCommand):
         freeze_loaded_objects()
         self.stdout.write(
             f"\n{found.total:,} claims on PostgreSQL; {repeat} interleaved pairs per request "
-            "(2 more to warm up), each pair on rows of its own\n"
+            "(2 more to warm up), each pair on rows of its own; the hand-written queries "
+            + ("prepared on the connection\n" if prepare else "sent as text\n")
         )
         self.stdout.write(f"{'request':<40} {'rows':>5} {'API ms':>8} {'SQL ms':>8} {'ratio':>6}")
         worst = 0.0
         for case in bench.cases(found):
             try:
-                result = bench.run_case(editor if case.page else client, case, repeat)
+                result = bench.run_case(
+                    editor if case.page else client, case, repeat, prepare=prepare
+                )
             except RuntimeError as error:
                 raise CommandError(str(error)) from error
             worst = max(worst, result.ratio)
