@@ -19,12 +19,14 @@ connection is not on the next: README, Deploying), queries are sent as they are.
 from __future__ import annotations
 
 import re
+import secrets
 from collections import OrderedDict
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, NotSupportedError, connections
-from psycopg2 import Error as DatabaseError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from psycopg2 import Error as PostgresError
+from psycopg2.errorcodes import FEATURE_NOT_SUPPORTED, INVALID_SQL_STATEMENT_NAME
 from psycopg2.extensions import (
     TRANSACTION_STATUS_IDLE,
     TRANSACTION_STATUS_INERROR,
@@ -43,6 +45,10 @@ class _Statements:
 
     def __init__(self, raw):
         self.raw = raw
+        # Names of this connection's own: where server connections are shared by mistake
+        # (transaction pooling left on), a statement of another client is never executed
+        # under one of ours; it is missing, and the query is sent as text.
+        self.prefix = f"kb_prepared_{secrets.token_hex(4)}_"
         self.names: OrderedDict[str, str] = OrderedDict()
         self.seen: OrderedDict[str, None] = OrderedDict()
         self.refused: set[str] = set()
@@ -96,9 +102,11 @@ def execute(cursor, sql: str, params: Sequence = ()) -> None:
             cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
         else:
             cursor.execute(f"EXECUTE {name}")
-    except NotSupportedError as error:
-        # Another connection's migrate changed a table's columns since it was prepared.
-        if "cached plan must not change result type" not in str(error):
+    except DatabaseError as error:
+        # Another connection's migrate changed a table's columns since it was prepared, or
+        # the server connection is not the one it was prepared on (a pooler in between).
+        code = getattr(error.__cause__, "pgcode", None)
+        if code not in (FEATURE_NOT_SUPPORTED, INVALID_SQL_STATEMENT_NAME):
             raise
         idle = state.raw.info.transaction_status == TRANSACTION_STATUS_IDLE
         _give_up(state, deallocate=idle)
@@ -121,7 +129,7 @@ def _prepared(state: _Statements, sql: str) -> str | None:
     if status not in (TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INTRANS):
         return None
     state.made += 1
-    name = f"kb_prepared_{state.made}"
+    name = f"{state.prefix}{state.made}"
     text = f"PREPARE {name} AS {numbered(sql)}"
     with state.raw.cursor() as raw:
         try:
@@ -130,7 +138,7 @@ def _prepared(state: _Statements, sql: str) -> str | None:
             else:
                 # Within a transaction a refusal would end it: the savepoint keeps it.
                 raw.execute(f"SAVEPOINT kb_prepare; {text}; RELEASE SAVEPOINT kb_prepare")
-        except DatabaseError:
+        except PostgresError:
             if status != TRANSACTION_STATUS_IDLE:
                 raw.execute("ROLLBACK TO SAVEPOINT kb_prepare; RELEASE SAVEPOINT kb_prepare")
             state.refused.add(sql)

@@ -242,3 +242,34 @@ def test_pages_and_the_api_read_the_same_through_prepared_statements(
             return re.sub(r'(nonce|value)="[^"]{20,}"', "", page.decode())
 
         assert plain(prepared_answer.content) == plain(as_text.content)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_statement_missing_on_the_server_is_read_as_text_then_prepared_again():
+    """As behind a pooler that hands the connection another server connection: the statement
+    is not there, and the query is sent as text."""
+    sql = "SELECT 40 + %s"
+    run(sql, [2])
+    assert run(sql, [2])[1].startswith("EXECUTE kb_prepared_")
+    with connection.connection.cursor() as raw:
+        raw.execute("DEALLOCATE ALL")
+
+    assert run(sql, [2]) == ([(42,)], "SELECT 40 + 2")
+    assert not run(sql, [2])[1].startswith("EXECUTE")
+    assert run(sql, [2])[1].startswith("EXECUTE kb_prepared_")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_each_server_connection_names_its_statements_its_own_way():
+    """Two clients sharing a server connection by mistake never run each other's statement."""
+    sql = "SELECT 1 + %s"
+    run(sql, [1])
+    first = run(sql, [1])[1].split()[1]
+    connection.close()
+    run(sql, [1])
+    second = run(sql, [1])[1].split()[1]
+
+    assert first.startswith("kb_prepared_") and second.startswith("kb_prepared_")
+    assert first.rsplit("_", 1)[0] != second.rsplit("_", 1)[0]
