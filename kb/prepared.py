@@ -13,7 +13,11 @@ and executes them from then on; a query PostgreSQL cannot prepare (a value whose
 tell) is sent as it is. The statements live as long as the connection: at most PREPARED_LIMIT on
 each, the least recently used given up beyond. On SQLite, or with DATABASE_PREPARED_STATEMENTS
 off (behind PgBouncer in transaction pooling mode, where a statement prepared on one server
-connection is not on the next: README, Deploying), queries are sent as they are.
+connection is not on the next: README, Deploying), queries are sent as they are. A statement
+PostgreSQL will not execute (its table's columns changed by another connection's migrate, or
+missing on the server connection, a pooler in between) makes the connection give up its
+statements, and the query is sent as text; inside a transaction, which the error has ended,
+the error stands.
 """
 
 from __future__ import annotations
