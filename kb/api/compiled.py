@@ -56,18 +56,40 @@ class _CompiledRows:
         self.converters = compiler.get_converters(
             [column[0] for column in compiler.select[: compiler.col_count]]
         )
+        self.by_array = None
+
+    def _by_array(self, cursor) -> str:
+        """The rows' query taking its ids as one array, its constants written in."""
+        if self.by_array is None:
+            self.by_array = (
+                prepared.with_values_written(cursor, self.before, self.params_before)
+                + "= ANY(%s)"
+                + prepared.with_values_written(cursor, self.after, self.params_after)
+            )
+        return self.by_array
 
     def rows(self, ids: QuerySet) -> list[dict]:
         try:
             ids_sql, ids_params = ids.query.get_compiler(ids.db).as_sql()
         except EmptyResultSet:
             return []
-        with self.compiler.connection.cursor() as cursor:
-            prepared.execute(
-                cursor,
-                self.before + self.within.format(ids_sql) + self.after,
-                (*self.params_before, *ids_params, *self.params_after),
-            )
+        connection = self.compiler.connection
+        with connection.cursor() as cursor:
+            if prepared.in_use(connection):
+                # The ids first, planned for the request's values (a rare status or a date
+                # range far from most rows asks for another plan than the common ones); then
+                # the rows of those ids, one statement prepared on the connection, whose plan
+                # (primary keys) is the same for any ids.
+                cursor.execute(ids_sql, ids_params)
+                wanted = [row[0] for row in cursor.fetchall()]
+                if not wanted:
+                    return []
+                prepared.execute(cursor, self._by_array(cursor), [wanted])
+            else:
+                cursor.execute(
+                    self.before + self.within.format(ids_sql) + self.after,
+                    (*self.params_before, *ids_params, *self.params_after),
+                )
             found = cursor.fetchall()
         if self.converters:
             found = self.compiler.apply_converters(found, self.converters)
@@ -129,13 +151,35 @@ class _CompiledInstances:
         self.annotations = compiler.annotation_col_map
         self.converters = compiler.get_converters([column[0] for column in select])
         self.compiler, self.db = compiler, queryset.db
+        self.statement = None
+
+    def _statement(self, cursor) -> str:
+        if self.statement is None:
+            if self.at is None:
+                self.statement = prepared.with_values_written(cursor, self.sql, self.params)
+            else:
+                before, after = prepared.split_at_value(self.sql, self.at)
+                self.statement = (
+                    prepared.with_values_written(cursor, before, self.params[: self.at])
+                    + "%s"
+                    + prepared.with_values_written(cursor, after, self.params[self.at + 1 :])
+                )
+        return self.statement
 
     def instances(self, value) -> list:
-        params = list(self.params)
-        if self.at is not None:
-            params[self.at] = value
-        with self.compiler.connection.cursor() as cursor:
-            prepared.execute(cursor, self.sql, params)
+        connection = self.compiler.connection
+        with connection.cursor() as cursor:
+            if prepared.in_use(connection):
+                # One statement prepared on the connection, its constants written in: the
+                # value (an id) is its one parameter.
+                prepared.execute(
+                    cursor, self._statement(cursor), [] if self.at is None else [value]
+                )
+            else:
+                params = list(self.params)
+                if self.at is not None:
+                    params[self.at] = value
+                cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.converters:
             rows = self.compiler.apply_converters(rows, self.converters)

@@ -11,6 +11,7 @@ from django.db.models import Count
 from claims.bundles import bundle_import
 from claims.management.commands.synthetic_bundle import synthetic_bundle
 from kb.models import Entity
+from tests import reads
 from tests.api.conftest import LISTS, count_queries
 
 pytestmark = pytest.mark.django_db
@@ -62,14 +63,17 @@ def test_an_entitys_facts_cost_the_same_queries_whatever_its_claims(api, synthet
 
 
 @pytest.mark.parametrize(
-    ("path", "expected"),
+    ("path", "expected", "by_id"),
     [
         # the data's version, the claims with what their corroboration needs
-        ("/api/v1/claims/", 2),
+        ("/api/v1/claims/", 2, 1),
         # the data's version, the contradictions, their positions' claims with what their
         # corroboration needs (and no decisions: none of them was decided)
-        ("/api/v1/contradictions/", 3),
+        ("/api/v1/contradictions/", 3, 2),
     ],
 )
-def test_a_page_of_claims_reads_their_corroboration_with_them(api, synthetic, path, expected):
-    assert queries(api, f"{path}?page_size=200") == expected
+def test_a_page_of_claims_reads_their_corroboration_with_them(
+    api, synthetic, path, expected, by_id
+):
+    # `by_id` of those read rows by their ids (reads.rows_by_ids).
+    assert queries(api, f"{path}?page_size=200") == expected + by_id * (reads.rows_by_ids() - 1)

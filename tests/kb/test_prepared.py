@@ -10,9 +10,12 @@ import pytest
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
+from rest_framework.test import APIClient
 
+from claims.api_rows import every_contradiction_values
 from claims.models import Contradiction
 from kb import prepared
+from kb.api.compiled import _CompiledRows
 from tests.factories import PublisherFactory
 
 pytestmark = pytest.mark.django_db
@@ -209,7 +212,7 @@ def test_a_table_changed_by_another_connection_gives_up_the_statements_and_reads
     "url",
     [
         "/api/v1/claims/?min_credibility=2&ordering=-claimed_on",
-        "/api/v1/claims/?q=harbour",
+        "/api/v1/claims/?q=callao",
         "/api/v1/contradictions/?status=open",
         "/contradictions/",
         "/entities/{entity}/",
@@ -273,3 +276,58 @@ def test_each_server_connection_names_its_statements_its_own_way():
 
     assert first.startswith("kb_prepared_") and second.startswith("kb_prepared_")
     assert first.rsplit("_", 1)[0] != second.rsplit("_", 1)[0]
+
+
+def test_a_value_is_cut_out_by_its_number_among_the_placeholders():
+    sql = "SELECT '5%%', %s, %s WHERE a = %s"
+    assert prepared.split_at_value(sql, 1) == ("SELECT '5%%', %s, ", " WHERE a = %s")
+    with pytest.raises(ValueError):
+        prepared.split_at_value(sql, 3)
+
+
+@pytest.mark.postgres_only
+def test_constants_written_into_a_statement_keep_their_percent_signs():
+    with connection.cursor() as cursor:
+        written = prepared.with_values_written(
+            cursor, "SELECT %s, '1%%' LIKE %s, %s", ["50% off", "1%%", "it's"]
+        )
+    assert written == "SELECT '50%% off', '1%%' LIKE '1%%%%', 'it''s'"
+    for _ in range(3):
+        assert run(written + " WHERE %s", [True])[0] == [("50% off", True, "it's")]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(
+    ("url", "value"),
+    [
+        ("/api/v1/claims/?rank=preferred", "'preferred'"),
+        ("/api/v1/contradictions/?status=resolved", "'resolved'"),
+        ("/api/v1/claims/?claimed_after=2030-01-01", "'2030-01-01'"),
+    ],
+)
+def test_a_lists_ids_are_planned_for_the_requests_values_and_only_the_rows_prepared(
+    url, value, demo, settings
+):
+    """A plan made once for any values would read every claim for a rare rank (its partial
+    index serves `rank = 'preferred'`, not `rank = $1`), or a date past them all: the ids are
+    sent as text with the request's values, and the prepared statement takes only ids."""
+    api = APIClient()
+    for _ in range(8):
+        with CaptureQueriesContext(connection) as sent:
+            assert api.get(url).status_code == 200
+
+    texts = [q["sql"] for q in sent.captured_queries]
+    assert any(value in sql and not sql.startswith("EXECUTE") for sql in texts)
+    executed = [sql for sql in texts if sql.startswith("EXECUTE")]
+    for sql in executed:
+        assert re.fullmatch(r"EXECUTE kb_prepared_\w+ \(ARRAY\[[0-9, ]+\]\)", sql), sql
+
+
+@pytest.mark.postgres_only
+def test_a_rows_statement_holds_its_constants_and_takes_one_array_of_ids(demo):
+    rows = _CompiledRows(every_contradiction_values().filter(status="open").order_by("id"), "pk")
+    with connection.cursor() as cursor:
+        statement = rows._by_array(cursor)
+
+    assert "'open'" in statement
+    assert statement.count("%s") == 1 and "= ANY(%s)" in statement

@@ -1,0 +1,15 @@
+"""How many queries read a page's rows by their ids (kb.api.compiled.rows_by_ids), for the
+tests that count a request's queries."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from kb import prepared
+
+
+def rows_by_ids() -> int:
+    """One where the ids' query is spliced into the rows' (SQLite, or prepared statements
+    off); two where the rows' query is a prepared statement: the ids, planned for the request's
+    values, then the rows of those ids."""
+    return 2 if prepared.in_use(connection) else 1
