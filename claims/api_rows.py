@@ -480,6 +480,7 @@ def entity_fact_rows(
     entity's page both read them so; the page, which shows no corroboration, without the
     sources giving the same value (`corroborated` false: a correlated subquery of the claims
     of each claim's value, a quarter of the claims' query)."""
+    alike = claims is None
     if claims is None:
         claims = Claim.objects.filter(subject=entity)
     # Read by id, with the claims' query compiled once per connection (kb.api.compiled). The
@@ -493,6 +494,8 @@ def entity_fact_rows(
             ("fact claims", corroborated),
             functools.partial(fact_claim_values, corroborated=corroborated),
             ids,
+            # The entity's id alone chooses the claims: one plan serves any entity.
+            alike=alike,
         )
     ]
     subject = {column: getattr(entity, column[9:]) for column in _SUBJECT_COLUMNS}

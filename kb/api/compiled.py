@@ -56,26 +56,36 @@ class _CompiledRows:
         self.converters = compiler.get_converters(
             [column[0] for column in compiler.select[: compiler.col_count]]
         )
-        self.by_array = None
+        self.written = None
+
+    def _written(self, cursor) -> tuple[str, str]:
+        """The SQL before and after the ids, its constants written in (a prepared statement's
+        plan for any values then knows them)."""
+        if self.written is None:
+            self.written = (
+                prepared.with_values_written(cursor, self.before, self.params_before),
+                prepared.with_values_written(cursor, self.after, self.params_after),
+            )
+        return self.written
 
     def _by_array(self, cursor) -> str:
         """The rows' query taking its ids as one array, its constants written in."""
-        if self.by_array is None:
-            self.by_array = (
-                prepared.with_values_written(cursor, self.before, self.params_before)
-                + "= ANY(%s)"
-                + prepared.with_values_written(cursor, self.after, self.params_after)
-            )
-        return self.by_array
+        before, after = self._written(cursor)
+        return before + "= ANY(%s)" + after
 
-    def rows(self, ids: QuerySet) -> list[dict]:
+    def rows(self, ids: QuerySet, *, alike: bool = False) -> list[dict]:
         try:
             ids_sql, ids_params = ids.query.get_compiler(ids.db).as_sql()
         except EmptyResultSet:
             return []
         connection = self.compiler.connection
         with connection.cursor() as cursor:
-            if prepared.in_use(connection):
+            if prepared.in_use(connection) and alike:
+                # The ids' query takes only ids, which one plan serves alike: it goes inside
+                # the one statement.
+                before, after = self._written(cursor)
+                prepared.execute(cursor, before + self.within.format(ids_sql) + after, ids_params)
+            elif prepared.in_use(connection):
                 # The ids first, planned for the request's values (a rare status or a date
                 # range far from most rows asks for another plan than the common ones); then
                 # the rows of those ids, one statement prepared on the connection, whose plan
@@ -98,19 +108,30 @@ class _CompiledRows:
 
 
 def rows_by_ids(
-    key: Hashable, rows: Callable[[], QuerySet], ids: QuerySet, *, column: str = "pk"
+    key: Hashable,
+    rows: Callable[[], QuerySet],
+    ids: QuerySet,
+    *,
+    column: str = "pk",
+    alike: bool = False,
 ) -> list[dict]:
     """The rows of `rows()` (a values() queryset, ordered, the same whatever the request)
     whose `column` is among the ids `ids` gives (a values() queryset of one column, filtered,
     ordered and sliced as the caller likes), in `rows()`'s order: one query. `key` names what
     `rows()` and `column` make; it is called and compiled once per database connection and
-    key."""
+    key.
+
+    Where statements are prepared (kb.prepared), two: the ids, with a query planned for the
+    request's values (a rare status or a far date asks for another plan than the common
+    ones), then the rows of those ids, one statement. With `alike` (the ids' query takes only
+    ids, such as a subject's, which one plan serves alike), the ids' query goes inside that
+    statement: one query again."""
     connection = connections[ids.db]
     compiled = connection.__dict__.setdefault("_kb_compiled_rows", {})
     found = compiled.get(key)
     if found is None:
         found = compiled[key] = _CompiledRows(rows(), column)
-    return found.rows(ids)
+    return found.rows(ids, alike=alike)
 
 
 # Model instances, with their select_related() objects, for one value a request gives.

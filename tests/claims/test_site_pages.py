@@ -374,9 +374,7 @@ def test_the_entity_and_source_pages_read_in_a_fixed_number_of_queries(
     else:
         args = [Source.objects.get(key=key).pk]
 
-    # The entity's claims are read by id.
-    rows = reads.rows_by_ids() - 1 if name == "entity" else 0
-    with django_assert_num_queries(queries + rows):
+    with django_assert_num_queries(queries):
         response = client.get(reverse(name, args=args))
 
     assert response.status_code == 200

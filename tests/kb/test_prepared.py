@@ -331,3 +331,21 @@ def test_a_rows_statement_holds_its_constants_and_takes_one_array_of_ids(demo):
 
     assert "'open'" in statement
     assert statement.count("%s") == 1 and "= ANY(%s)" in statement
+
+
+@pytest.mark.postgres_only
+def test_the_entity_pages_claims_are_one_statement_taking_the_entitys_id(client, editor, demo):
+    """Chosen by the entity's id alone, they are read in one query, a prepared statement
+    whose one value is that id (one plan serves any entity)."""
+    entity = Contradiction.objects.order_by("pk").first().subject
+    client.force_login(editor)
+    client.get(f"/entities/{entity.pk}/")
+    client.get(f"/entities/{entity.pk}/")
+
+    with CaptureQueriesContext(connection) as sent:
+        page = client.get(f"/entities/{entity.pk}/").content.decode()
+
+    executed = [q["sql"] for q in sent.captured_queries if q["sql"].startswith("EXECUTE")]
+    assert any(sql.endswith(f"({entity.pk})") for sql in executed)
+    assert not any("ARRAY[" in sql for sql in executed)
+    assert entity.name in page
