@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from django.core.validators import EMPTY_VALUES
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -168,7 +169,11 @@ class EntityFactsViewSet(ReadOnlyAPIViewSet):
         )  # fmt: skip
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        return entity, filterset.qs
+        # With no filter chosen, all of them (None): chosen by the entity's id alone, they are
+        # read in one prepared statement (claims.api_rows.entity_fact_rows).
+        cleaned = filterset.form.cleaned_data.values()
+        chosen = any(value not in EMPTY_VALUES for value in cleaned)
+        return entity, filterset.qs if chosen else None
 
     def represent_one(self, found) -> dict | list:
         # EntityFactsSerializer's representation, or FactRowSerializer's rows for the CSV.

@@ -349,3 +349,26 @@ def test_the_entity_pages_claims_are_one_statement_taking_the_entitys_id(client,
     assert any(sql.endswith(f"({entity.pk})") for sql in executed)
     assert not any("ARRAY[" in sql for sql in executed)
     assert entity.name in page
+
+
+@pytest.mark.postgres_only
+def test_an_entitys_facts_are_one_statement_unless_a_filter_chooses_among_its_claims(demo):
+    entity = Contradiction.objects.order_by("pk").first().subject
+    api = APIClient()
+    url = f"/api/v1/entities/{entity.pk}/facts/"
+
+    def sent(params: dict) -> list[str]:
+        for _ in range(2):
+            api.get(url, params)
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(url, params).status_code == 200
+        return [q["sql"] for q in queries.captured_queries]
+
+    plain = sent({})
+    filtered = sent({"min_credibility": "2"})
+
+    assert any(sql.startswith("EXECUTE") and sql.endswith(f"({entity.pk})") for sql in plain)
+    assert not any("ARRAY[" in sql for sql in plain if sql.startswith("EXECUTE"))
+    # Filtered, the ids are planned for the filter's value, then the rows read by those ids.
+    assert any('"credibility" <= 2' in sql for sql in filtered)
+    assert any(sql.startswith("EXECUTE") and "(ARRAY[" in sql for sql in filtered)
