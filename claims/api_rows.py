@@ -517,7 +517,8 @@ def entity_fact_rows(
 def entity_facts_data(entity, claims, *, as_rows: bool = False):
     """An entity's facts as the API gives them (EntityFactsSerializer's), by the one best-value
     rule (claims.facts.facts_of) over `claims` (a Claim queryset of the entity's claims,
-    filtered as the request asks, or None for all of them); with `as_rows`, one FactRowSerializer row a claim (the CSV).
+    filtered as the request asks, or None for all of them); with `as_rows`, one
+    FactRowSerializer row a claim (the CSV).
     Four queries whatever the number of claims: the claims (with their attributes), the
     entity's contradictions, and the corroboration's two."""
     facts, rows = entity_fact_rows(entity, claims)

@@ -79,13 +79,14 @@ class _CompiledRows:
         except EmptyResultSet:
             return []
         connection = self.compiler.connection
+        prepare = prepared.in_use(connection)
         with connection.cursor() as cursor:
-            if prepared.in_use(connection) and alike:
+            if prepare and alike:
                 # The ids' query takes only ids, which one plan serves alike: it goes inside
                 # the one statement.
                 before, after = self._written(cursor)
                 prepared.execute(cursor, before + self.within.format(ids_sql) + after, ids_params)
-            elif prepared.in_use(connection):
+            elif prepare:
                 # The ids first, planned for the request's values (a rare status or a date
                 # range far from most rows asks for another plan than the common ones); then
                 # the rows of those ids, one statement prepared on the connection, whose plan
