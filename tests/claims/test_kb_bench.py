@@ -120,3 +120,37 @@ def test_named_placeholders_become_positional_in_order():
     )
     assert sql == "SELECT %s, %s WHERE x LIKE 'a%%' AND y = %s"
     assert values == ["two", 1, "two"]
+
+
+def test_the_deep_page_and_the_first_are_each_requested_as_a_case_is(monkeypatch):
+    """Both sides of the deep-page figure forget the values' displays and check the connection
+    before each request, as run_case does: otherwise the first page, the same rows each time,
+    finds its displays kept from the pair before and the deep page does not."""
+    events = []
+    monkeypatch.setattr(bench, "forget_shown", lambda: events.append("forget"))
+    monkeypatch.setattr(bench, "close_old_connections", lambda: events.append("check"))
+
+    class Client:
+        def get(self, url):
+            events.append(url)
+            return type("Answer", (), {"status_code": 200})()
+
+    found = bench.Sample(
+        total=10, claim_ids=[1], deep_ids=[9, 8], subjects=[1], contradictions=[1],
+        contradiction_after=[1], biggest_entity=1, words=["x"],
+    )  # fmt: skip
+
+    bench.deep_against_first(Client(), found, pairs=2)
+
+    requests = [event for event in events if event.startswith("/")]
+    pairs = 2 * bench.DEEP_PAIRS_FACTOR + 2  # with the two warm-up pairs
+    assert len(requests) == 2 * pairs
+    assert requests.count("/api/v1/claims/") == pairs
+    assert {request for request in requests if "cursor" in request} == {
+        f"/api/v1/claims/?cursor={bench.cursor_after(9)}",
+        f"/api/v1/claims/?cursor={bench.cursor_after(8)}",
+    }
+    # Each request comes after a check of the connection and its displays forgotten.
+    for at, event in enumerate(events):
+        if event.startswith("/"):
+            assert events[at - 2 : at] == ["check", "forget"]
