@@ -264,6 +264,8 @@ def entity_detail(request, pk: int):
             "paging_error": paging_error,
             "form": form,
             "can_flag": request.user.has_perm(FLAG_PERMISSION),
+            # A refused flag comes back with its claims still ticked.
+            "ticked": set(form["claims"].value() or ()) if form.is_bound else set(),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -767,7 +767,12 @@ class _Writer:
             contradiction = existing.get(row["key"])
             if contradiction is None:
                 contradiction_flag(
-                    claims=members, note=row["note"], user=self.user, key=row["key"], recheck=False
+                    claims=members,
+                    note=row["note"],
+                    user=self.user,
+                    key=row["key"],
+                    recheck=False,
+                    agreeing=True,
                 )
                 self.report.created["flags"] += 1
             elif contradiction_flag_update(

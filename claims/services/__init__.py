@@ -42,6 +42,7 @@ from claims.services.columns import (  # noqa: F401
     value_parse,
 )
 from claims.services.contradictions import (  # noqa: F401
+    FLAG_ALL_AGREE,
     FLAG_NEEDS_TWO,
     FLAG_SAME_TARGET,
     FOUR_EYES,

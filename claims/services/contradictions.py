@@ -23,6 +23,10 @@ from claims.models import (
 
 FLAG_NEEDS_TWO = "Choose at least two different claims to flag."
 FLAG_SAME_TARGET = "The claims of a flag must share their subject and attribute."
+FLAG_ALL_AGREE = (
+    "These claims all give the same value, so they can all be true: tick claims that give "
+    "different values."
+)
 NOTE_REQUIRED = "Say why: the note is required and stays on record."
 POSITION_REQUIRED = "Choose the position that holds."
 STALE_DECISION = (
@@ -56,13 +60,25 @@ def _check_flag(claims: list[Claim], note: str) -> None:
 
 @transaction.atomic
 def contradiction_flag(
-    *, claims: list[Claim], note: str, user, key: str | None = None, recheck: bool = True
+    *,
+    claims: list[Claim],
+    note: str,
+    user,
+    key: str | None = None,
+    recheck: bool = True,
+    agreeing: bool = False,
 ) -> Contradiction:
     """Flag claims that the rules cannot catch as a contradiction (origin manual), with a note.
 
-    Raises ValidationError unless there are two or more claims on one subject and attribute.
+    Raises ValidationError unless there are two or more claims on one subject and attribute
+    that do not all give the same value (one position: nothing to decide between). `agreeing`
+    lets such a flag through: a bundle holds the flags as they stand, and a flag's claims may
+    have come to agree since an analyst raised it.
     """
     _check_flag(claims, note)
+    members = _flag_members(claims)
+    if not agreeing and len({position for _, position in members}) < 2:
+        raise ValidationError({"claims": FLAG_ALL_AGREE})
     contradiction = Contradiction(
         key=key,
         subject_id=claims[0].subject_id,
@@ -84,7 +100,7 @@ def contradiction_flag(
         Contradiction.history.filter(id=contradiction.pk).update(key=contradiction.key)
     ContradictionClaim.objects.bulk_create(
         ContradictionClaim(contradiction=contradiction, claim_id=claim_id, position=position)
-        for claim_id, position in _flag_members(claims)
+        for claim_id, position in members
     )
     return contradiction
 

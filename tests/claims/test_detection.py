@@ -15,6 +15,7 @@ from claims.detection import REOPENED, WITHDRAWN_MERGED, WITHDRAWN_NO_CONFLICT, 
 from claims.models import Claim, Contradiction, ContradictionClaim, Rank
 from claims.selectors import contradiction_queue
 from claims.services import (
+    FLAG_ALL_AGREE,
     FLAG_SAME_TARGET,
     FOUR_EYES,
     NOTE_REQUIRED,
@@ -787,6 +788,33 @@ def test_a_flag_of_claims_about_different_subjects_is_refused(role_claims, analy
 
     assert refused.value.messages == [FLAG_SAME_TARGET]
     assert current() == []
+
+
+def test_a_flag_of_claims_that_all_give_the_same_value_is_refused(role_claims, analyst):
+    naval_bases = [role_claims[0], role_claims[2]]  # "naval base" both
+
+    with pytest.raises(ValidationError) as refused:
+        contradiction_flag(claims=naval_bases, note="Differ?", user=analyst)
+
+    assert refused.value.message_dict == {"claims": [FLAG_ALL_AGREE]}
+    assert current() == []
+    assert not Contradiction.history.exists()
+
+
+def test_a_bundle_keeps_a_flag_whose_claims_have_come_to_agree(role_claims, analyst):
+    """An export writes the flags as they stand; its import takes them back as they were."""
+    flag = contradiction_flag(
+        claims=role_claims[:2], note="A base is not an airfield.", user=analyst
+    )
+    claim_update(claim=role_claims[1], value="naval base", user=analyst)
+    flag_row = {"key": reload(flag).key, "claims": ["a-naval-base", "b-airfield"], "note": "Same?"}
+    Contradiction.objects.all().delete()
+
+    report = bundle_import(bundle={"format": "kb-bundle/1", "flags": [flag_row]})
+
+    assert report.created["flags"] == 1
+    again = Contradiction.objects.get(key=flag_row["key"])
+    assert positions(again) == [["a-naval-base", "b-airfield"]]
 
 
 def test_a_flag_is_withdrawn_when_a_deletion_leaves_one_claim(role_claims, analyst):

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from claims.models import Claim, Contradiction
-from claims.services import STALE_DECISION, claim_create, value_parse
+from claims.services import FLAG_ALL_AGREE, STALE_DECISION, claim_create, value_parse
 from claims.views import NOT_AN_ANALYST, NOT_AN_EDITOR
 from kb.models import Entity
 from tests import reads
@@ -283,6 +283,35 @@ def test_an_analyst_flags_free_text_claims_by_hand(client, demo, analyst):
         analyst,
     )
     assert flag.memberships.count() == len(claims)
+
+
+def test_a_flag_of_claims_giving_the_same_value_is_refused_and_keeps_the_ticks_and_note(
+    client, demo, analyst
+):
+    entity = Entity.objects.get(key="black-hawk-transfer")
+    nine = list(Claim.objects.filter(subject=entity, attribute__code="helicopter_count"))
+    flags = Contradiction.objects.count()
+    client.force_login(analyst)
+    page = client.get(reverse("entity", args=[entity.pk])).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+
+    response = client.post(
+        reverse("entity", args=[entity.pk]),
+        {
+            "csrfmiddlewaretoken": token,
+            "claims": [c.pk for c in nine],
+            "note": "Nine <b>and</b> nine?",
+        },
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert FLAG_ALL_AGREE in page.replace("&#x27;", "'")
+    for claim in nine:
+        assert f'name="claims" value="{claim.pk}" checked>' in page
+    assert page.count(" checked>") == len(nine)
+    assert "Nine &lt;b&gt;and&lt;/b&gt; nine?" in page
+    assert Contradiction.objects.count() == flags
 
 
 def test_a_reader_cannot_flag(client, demo, researcher):
