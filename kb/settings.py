@@ -364,6 +364,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # An unknown ?format= is a 404 that names the formats the endpoint offers.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "kb.api.negotiation.FormatNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # The API's own classes (access, keyset pagination, CSV) are set on its base viewset,
     # kb/api/viewsets.py.

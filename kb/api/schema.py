@@ -34,7 +34,8 @@ ERROR_RESPONSES = {
     "parameter: `errors` names each.",
     "401": "The API is open to signed-in users and tokens only (KB_API_PUBLIC=false).",
     "403": "The credentials sent do not allow reading.",
-    "404": "No such object, or a format the API does not offer.",
+    "404": "No such object, or a format the endpoint does not offer (`detail` names those it "
+    "does).",
     "406": "None of the formats the Accept header asks for is offered.",
     "429": "Too many requests from this client: Retry-After says when to ask again.",
 }

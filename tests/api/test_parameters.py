@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kb.api.errors import DID_YOU_MEAN, NOT_A_PARAMETER, UNKNOWN_PARAMETERS
+from kb.api.negotiation import UNKNOWN_FORMAT
 from kb.models import Entity
 from tests.api.conftest import LISTS, claim
 
@@ -52,6 +53,27 @@ def test_several_unknown_parameters_are_all_named(api, small):
 )
 def test_the_frameworks_own_parameters_and_the_filters_are_taken(api, small, params):
     assert api.get("/api/v1/claims/", params).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", [*LISTS, "/api/v1/claims/1/", "/api/v1/entities/1/facts/", "/api/v1/"]
+)
+def test_an_unknown_format_is_a_404_that_names_the_formats_offered(api, small, url):
+    response = api.get(url, {"format": "xml"})
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    message = response.json()["detail"]
+    assert message.startswith('Unknown format "xml": this endpoint answers json, ')
+    formats = message.removeprefix('Unknown format "xml": this endpoint answers ').rstrip(".")
+    for offered in formats.split(", "):
+        assert api.get(url, {"format": offered}).status_code == 200, offered
+
+
+def test_a_list_names_csv_among_its_formats(api, small):
+    data = api.get("/api/v1/claims/", {"format": "xml"}).json()
+
+    assert data == {"detail": UNKNOWN_FORMAT.format(format="xml", formats="json, api, csv")}
 
 
 def test_a_cursor_is_taken(api, small):
