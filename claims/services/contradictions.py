@@ -78,7 +78,7 @@ def contradiction_flag(
     _check_flag(claims, note)
     members = _flag_members(claims)
     if not agreeing and len({position for _, position in members}) < 2:
-        raise ValidationError({"claims": FLAG_ALL_AGREE})
+        raise ValidationError(FLAG_ALL_AGREE)
     contradiction = Contradiction(
         key=key,
         subject_id=claims[0].subject_id,
