@@ -176,12 +176,16 @@ def entity_name_places() -> tuple:
 def rare_words(words: list[str], places) -> list[bool]:
     """PostgreSQL: for each word, whether it is in at most `limit` rows of every place
     (table, column, limit) of `places`, by English full text. One query, each count stopping
-    at its limit: a common word costs a short walk, a rare one the GIN index."""
+    at its limit: a common word costs a short walk, a rare one the GIN index. A stop word (or
+    punctuation: no lexeme) is in no row's text but matches every row (TextMatches), so it is
+    never rare: gathering its rows first would gather the whole table."""
     connection = connections["default"]
     quote = connection.ops.quote_name
     parts, params = [], []
     for word in words:
         query = "plainto_tsquery('english'::regconfig, %s)"
+        parts.append(f"numnode({query}) > 0")
+        params.append(word)
         for table, column, limit in places:
             parts.append(
                 f"(SELECT count(*) <= {limit} FROM (SELECT 1 FROM {quote(table)} WHERE "
@@ -192,7 +196,7 @@ def rare_words(words: list[str], places) -> list[bool]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    size = len(places)
+    size = len(places) + 1
     return [all(row[index : index + size]) for index in range(0, len(row), size)]
 
 
