@@ -56,9 +56,10 @@ def test_the_frameworks_own_parameters_and_the_filters_are_taken(api, small, par
 
 
 @pytest.mark.parametrize(
-    "url", [*LISTS, "/api/v1/claims/1/", "/api/v1/entities/1/facts/", "/api/v1/"]
+    "url", [*LISTS, "/api/v1/claims/{claim}/", "/api/v1/entities/{entity}/facts/", "/api/v1/"]
 )
 def test_an_unknown_format_is_a_404_that_names_the_formats_offered(api, small, url):
+    url = url.format(claim=claim("c-motto").pk, entity=Entity.objects.get(key="port-alpha").pk)
     response = api.get(url, {"format": "xml"})
 
     assert response.status_code == 404

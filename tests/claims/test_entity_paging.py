@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from claims.bundles import bundle_import
 from claims.models import Claim, Contradiction
+from claims.services import claim_update, value_parse
 from claims.views import CLAIMS_PER_FACT
 from kb.models import Entity
 from kb.paging import BAD_PAGE_LINK
@@ -80,8 +81,13 @@ def test_a_claim_on_a_later_page_can_be_flagged(client, crowded, analyst):
     url = reverse("entity", args=[crowded.pk])
     client.force_login(analyst)
     first = client.get(url).content.decode()
-    later = client.get(url + "?" + next_link(first)).content.decode()
-    picked = shown_claims(later)[:2]
+    query = next_link(first)
+    picked = shown_claims(client.get(url + "?" + query).content.decode())[:2]
+    # Two claims that disagree (a flag of claims giving one value is refused): one of the
+    # later page's is corrected to another amount, and the analyst reads the page again.
+    other = Claim.objects.get(pk=picked[1])
+    claim_update(claim=other, value=value_parse(attribute=other.attribute, text="$2 billion"))
+    assert shown_claims(client.get(url + "?" + query).content.decode())[:2] == picked
 
     response = client.post(
         url,
