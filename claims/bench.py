@@ -137,6 +137,19 @@ def median_ratio(ones: list[float], twos: list[float]) -> float:
     return statistics.median(a / b for a, b in zip(ones, twos, strict=True))
 
 
+def request(client: Client, url: str) -> None:
+    """One measured request, made as production makes it."""
+    # What the handler does at each request in production: drop a connection past its age,
+    # check the kept one (CONN_HEALTH_CHECKS). The test client leaves it out.
+    close_old_connections()
+    # The same rows are read in every pair of some cases ((h) and (j): one entity; the first
+    # page): their values' displays, which a worker keeps once worked out, are worked out
+    # afresh each time.
+    forget_shown()
+    answer = client.get(url)
+    assert answer.status_code == 200, (url, answer.status_code)
+
+
 def run_case(client: Client, case: Case, pairs: int, *, prepare: bool = False) -> Result:
     """Check that the response shows the rows the queries fetch, then time the pairs; with
     `prepare`, the hand-written queries run as prepared statements."""
@@ -155,14 +168,7 @@ def run_case(client: Client, case: Case, pairs: int, *, prepare: bool = False) -
             )
 
     def api(i):
-        # What the handler does at each request in production: drop a connection past its
-        # age, check the kept one (CONN_HEALTH_CHECKS). The test client leaves it out.
-        close_old_connections()
-        # The same entity is read in every pair of (h) and (j): its values' displays, which
-        # a worker keeps once worked out, are worked out afresh each time.
-        forget_shown()
-        answer = client.get(case.url(i))
-        assert answer.status_code == 200, (case.url(i), answer.status_code)
+        request(client, case.url(i))
 
     def sql(i):
         encoded(*case.queries(i), prepare=prepare)
@@ -361,21 +367,15 @@ DEEP_PAIRS_FACTOR = 3
 def deep_against_first(client: Client, found: Sample, pairs: int) -> float:
     """The API's claims page 90% deep against its first page: the median of the pairs' ratios
     (keyset pagination: the same cost at any depth). Each request is made as the cases' are
-    (run_case): the connection checked, the values' displays worked out afresh, so that the
-    first page, the same rows each time, does not find its displays kept from the pair
-    before."""
-
-    def request(url: str) -> None:
-        close_old_connections()
-        forget_shown()
-        answer = client.get(url)
-        assert answer.status_code == 200, (url, answer.status_code)
+    (request()), so that the first page, the same rows each time, does not find its displays
+    kept from the pair before."""
 
     def deep(i):
-        request(f"/api/v1/claims/?cursor={cursor_after(found.deep_ids[i % len(found.deep_ids)])}")
+        cursor = cursor_after(found.deep_ids[i % len(found.deep_ids)])
+        request(client, f"/api/v1/claims/?cursor={cursor}")
 
     def first(i):
-        request("/api/v1/claims/")
+        request(client, "/api/v1/claims/")
 
     deep_times, first_times = interleaved(deep, first, pairs * DEEP_PAIRS_FACTOR)
     return median_ratio(deep_times, first_times)
