@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.functional import SimpleLazyObject
 
+from kb import prepared
 from kb.dbfunctions import have_functions
 
 # The account's row ('user'), one row per group ('role', its name) and one per permission the
@@ -85,13 +86,15 @@ class _AccessQuery:
         user = ", ".join(compiler.compile(column)[0] for column in columns)
         nulls = ", ".join(["NULL"] * len(columns))
         written = _ACCESS_BY_FUNCTION_SQL if have_functions([_ACCESS_FUNCTION]) else _ACCESS_SQL
-        self.sql = written.format(user=user, nulls=nulls)
+        # Prepared on the connection (kb.prepared): any account's id is served by one plan.
+        self.sql = written.format(user=user, nulls=nulls).replace("%(user)s", "%s")
+        self.user_params = self.sql.count("%s")
 
     def read(self, user_id):
         """The account of that id (None if there is none), its permissions and its roles
         (sorted). A superuser has every permission, as Django's ModelBackend gives them."""
         with self.db.cursor() as cursor:
-            cursor.execute(self.sql, {"user": user_id})
+            prepared.execute(cursor, self.sql, [user_id] * self.user_params)
             found = cursor.fetchall()
         account, held, roles = None, set(), []
         width = len(self.names)

@@ -124,7 +124,8 @@ def keyset_page(
     rows and one more to know whether another page follows; two where a page of a
     `nulls_last` list reaches from the rows with a key to those without. `read(part, n)`, when
     given, reads the first n rows of a part (`queryset` filtered and ordered) as rows: by
-    their ids, say (kb.api.compiled.rows_by_ids), in the part's order."""
+    their ids, say (kb.api.compiled.rows_by_ids), in the part's order; `read(part, n,
+    from_start=True)` for the parts of the list's first page, which no page link bounds."""
     if nulls_last and kind is str:
         raise TypeError("a str key marks no NULL: its empty value is a value")
     error = ""
@@ -147,7 +148,10 @@ def keyset_page(
     rows = []
     for part in parts:
         wanted = size + 1 - len(rows)
-        rows += part[:wanted] if read is None else read(part, wanted)
+        if read is None:
+            rows += part[:wanted]
+        else:
+            rows += read(part, wanted, from_start=position is None)
         if len(rows) > size:
             break
     more = len(rows) > size

@@ -13,6 +13,8 @@ from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
+from kb import prepared
+
 
 class SessionStore(db.SessionStore):
     def load(self):
@@ -22,7 +24,9 @@ class SessionStore(db.SessionStore):
         quote = connection.ops.quote_name
         table = quote(self.model._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(
+            # Prepared on the connection (kb.prepared): any key is served by one plan.
+            prepared.execute(
+                cursor,
                 f"SELECT {quote('session_data')} FROM {table} "
                 f"WHERE {quote('session_key')} = %s AND {quote('expire_date')} > %s",
                 [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())],

@@ -13,3 +13,8 @@ def rows_by_ids() -> int:
     off); two where the rows' query is a prepared statement: the ids, planned for the request's
     values, then the rows of those ids."""
     return 2 if prepared.in_use(connection) else 1
+
+
+def recurring_rows_by_ids() -> int:
+    """One: the ids' query, its values written in, inside the rows' (a list's first page)."""
+    return 1

@@ -348,17 +348,19 @@ def queue_keys(contradictions):
     return contradictions.annotate(last_activity=last_activity())
 
 
-def queue_rows_of(part, size: int) -> list[dict]:
+def queue_rows_of(part, size: int, *, from_start: bool = False) -> list[dict]:
     """The first `size` of `part` (queue_keys() filtered and ordered by keyset_page) as the
     queue's rows (contradictions_by_activity's), in the part's order: one query, its ids'
     small query spliced into the rows' query, compiled once per connection and order
     (kb.api.compiled.rows_by_ids; Django compiled the rows' joins, count and annotations
-    afresh at each request)."""
+    afresh at each request). The queue's first page (`from_start`), which editors open again
+    and again under the same filters, is one statement for each choice of them."""
     order = tuple(part.query.order_by)
     return rows_by_ids(
         ("queue rows", order),
         lambda: contradictions_by_activity(Contradiction.objects.all()).order_by(*order),
         part.values("pk")[:size],
+        recurring=from_start,
     )
 
 

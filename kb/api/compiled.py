@@ -73,7 +73,7 @@ class _CompiledRows:
         before, after = self._written(cursor)
         return before + "= ANY(%s)" + after
 
-    def rows(self, ids: QuerySet, *, alike: bool = False) -> list[dict]:
+    def rows(self, ids: QuerySet, *, alike: bool = False, recurring: bool = False) -> list[dict]:
         try:
             ids_sql, ids_params = ids.query.get_compiler(ids.db).as_sql()
         except EmptyResultSet:
@@ -81,7 +81,13 @@ class _CompiledRows:
         connection = self.compiler.connection
         prepare = prepared.in_use(connection)
         with connection.cursor() as cursor:
-            if prepare and alike:
+            if prepare and recurring:
+                # The ids' query with its values written in goes inside the one statement: a
+                # statement for each choice of them, planned for it.
+                before, after = self._written(cursor)
+                ids_sql = prepared.with_values_written(cursor, ids_sql, ids_params)
+                prepared.execute(cursor, before + self.within.format(ids_sql) + after)
+            elif prepare and alike:
                 # The ids' query takes only ids, which one plan serves alike: it goes inside
                 # the one statement.
                 before, after = self._written(cursor)
@@ -115,6 +121,7 @@ def rows_by_ids(
     *,
     column: str = "pk",
     alike: bool = False,
+    recurring: bool = False,
 ) -> list[dict]:
     """The rows of `rows()` (a values() queryset, ordered, the same whatever the request)
     whose `column` is among the ids `ids` gives (a values() queryset of one column, filtered,
@@ -126,13 +133,16 @@ def rows_by_ids(
     request's values (a rare status or a far date asks for another plan than the common
     ones), then the rows of those ids, one statement. With `alike` (the ids' query takes only
     ids, such as a subject's, which one plan serves alike), the ids' query goes inside that
-    statement: one query again."""
+    statement: one query again. With `recurring` (the same values come again and again: a
+    list's first page under each choice of its filters), it goes inside with its values
+    written in: one query, a statement for each choice, planned for its values once the
+    same text comes twice (kb.prepared)."""
     connection = connections[ids.db]
     compiled = connection.__dict__.setdefault("_kb_compiled_rows", {})
     found = compiled.get(key)
     if found is None:
         found = compiled[key] = _CompiledRows(rows(), column)
-    return found.rows(ids, alike=alike)
+    return found.rows(ids, alike=alike, recurring=recurring)
 
 
 # Model instances, with their select_related() objects, for one value a request gives.

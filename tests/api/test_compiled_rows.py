@@ -132,6 +132,25 @@ def test_the_rows_are_read_in_one_query_with_the_ids_inside_or_prepared_after_th
     assert [row["id"] for row in found] == [claim.id for claim in expected]
 
 
+def test_recurring_ids_are_read_in_one_query_whose_values_are_each_request_s(small):
+    # A list's first page under each choice of filters: the ids' values are written into the
+    # statement, so that one choice never reads another's rows, however often each comes.
+    def first_three(credibility):
+        ids = Claim.objects.filter(credibility=credibility).values("pk").order_by("id")[:3]
+        return rows_by_ids(("test", ("id",)), _rows(("id",)), ids, recurring=True)
+
+    def expected(credibility):
+        return list(Claim.objects.filter(credibility=credibility).order_by("id")[:3])
+
+    for _ in range(3):  # prepared from the second time the same text comes (kb.prepared)
+        for credibility in (1, 2):
+            with CaptureQueriesContext(connection) as queries:
+                found = first_three(credibility)
+            assert len(queries.captured_queries) == 1
+            assert [row["id"] for row in found] == [claim.id for claim in expected(credibility)]
+            assert found and all(row["credibility"] == credibility for row in found)
+
+
 def test_other_models_and_orders_are_kept_apart(small):
     claims = rows_by_ids(("test", "claims"), _rows(("-id",)), Claim.objects.values("pk"))
     contradictions = rows_by_ids(

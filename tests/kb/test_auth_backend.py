@@ -87,6 +87,7 @@ def test_the_roles_come_with_the_permissions_in_the_same_query(django_assert_num
     assert user_roles(fresh(account("researcher"))) == []  # a researcher holds no group
 
 
+@pytest.mark.usefixtures("sql_as_text")
 def test_the_header_names_the_signed_in_users_roles_with_one_query_for_them(client):
     editor = account("editor")
     client.force_login(editor)
@@ -103,6 +104,7 @@ def test_the_header_names_the_signed_in_users_roles_with_one_query_for_them(clie
     assert len(access) == 1, access
 
 
+@pytest.mark.usefixtures("sql_as_text")
 def test_a_signed_in_request_reads_the_account_with_its_access_in_one_query(client):
     editor = account("editor")
     client.force_login(editor)
@@ -179,6 +181,7 @@ def read_access(user_id, *, function: bool):
 
 
 @pytest.mark.postgres_only
+@pytest.mark.usefixtures("sql_as_text")
 def test_on_postgresql_the_access_comes_from_the_function_as_the_plain_query_gives_it():
     editor = account("editor")
     role_grant(user=editor, role="analyst")

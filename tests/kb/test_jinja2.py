@@ -104,3 +104,35 @@ def test_djangos_filters_keep_their_meaning():
     assert render("{{ s|capfirst }}", s="open and DECIDED") == "Open and DECIDED"
     assert render("{{ s|urlencode }}", s="/a b&c") == "/a%20b%26c"
     assert render("{{ s|truncatewords(2) }}", s="one two three") == "one two …"
+
+
+def test_a_page_extending_another_is_written_whole_and_each_block_at_once():
+    # Each block is joined before it is passed on (kb.jinja2._CodeGenerator.blockvisit), not
+    # yielded piece by piece through every template that extends it: the page is the same.
+    from jinja2 import DictLoader
+
+    env = engines["jinja2"].env.overlay(
+        loader=DictLoader(
+            {
+                "frame.html": "<h>{% block title %}Base{% endblock %}</h>"
+                "{% block body %}{% endblock %}{% include 'part.html' %}",
+                "part.html": "<f>{{ who }}</f>",
+                "page.html": "{% extends 'frame.html' %}"
+                "{% block title %}{{ super() }} · {{ who }}{% endblock %}"
+                "{% block body %}{% macro cell(x) %}<td>{{ x }}</td>{% endmacro %}"
+                "{% for row in rows %}<tr>{{ cell(row) }}"
+                "{% if loop.last %}!{% endif %}</tr>{% endfor %}"
+                "{% filter upper %}x{{ who }}{% endfilter %}{% endblock %}",
+            }
+        )
+    )
+    template = env.get_template("page.html")
+    context = {"who": "<Ana>", "rows": ["a", "b&"]}
+
+    assert template.render(context) == (
+        "<h>Base · &lt;Ana&gt;</h><tr><td>a</td></tr><tr><td>b&amp;</td>!</tr>"
+        "X&LT;ANA&GT;<f>&lt;Ana&gt;</f>"
+    )
+    body = env.get_template("page.html").blocks["body"]
+    pieces = list(body(template.new_context(context)))
+    assert pieces == ["<tr><td>a</td></tr><tr><td>b&amp;</td>!</tr>X&LT;ANA&GT;"]

@@ -372,3 +372,68 @@ def test_an_entitys_facts_are_one_statement_unless_a_filter_chooses_among_its_cl
     # Filtered, the ids are planned for the filter's value, then the rows read by those ids.
     assert any('"credibility" <= 2' in sql for sql in filtered)
     assert any(sql.startswith("EXECUTE") and "(ARRAY[" in sql for sql in filtered)
+
+
+@pytest.mark.postgres_only
+def test_the_queues_first_page_is_one_statement_for_each_status_and_later_pages_take_ids(
+    client, editor, demo
+):
+    """The first page, which editors open again and again, has its status written in (a plan
+    for `status = $1` would serve a rare status with the common one's); a later page reads
+    its ids with its link's values, then the rows of those ids."""
+    from claims.services import contradiction_resolve
+
+    decided = Contradiction.objects.order_by("pk").first()
+    contradiction_resolve(
+        contradiction=decided,
+        user=editor,
+        outcome="one_is_wrong",
+        note="Checked.",
+        position=0,
+        version=decided.version,
+    )
+    client.force_login(editor)
+
+    def first_page(status):
+        for _ in range(2):
+            client.get("/contradictions/", {"status": status})
+        with CaptureQueriesContext(connection) as sent:
+            page = client.get("/contradictions/", {"status": status}).content.decode()
+        return page, [q["sql"] for q in sent.captured_queries]
+
+    opened, open_sent = first_page("open")
+    resolved, resolved_sent = first_page("resolved")
+
+    for sent in (open_sent, resolved_sent):
+        executed = [sql for sql in sent if sql.startswith("EXECUTE")]
+        # no ids' query of its own: the rows' statement holds it
+        assert not any(sql.startswith('SELECT "claims_contradiction"."id"') for sql in sent)
+        assert executed and not any("ARRAY[" in sql for sql in executed)
+    assert f'id="contradiction-{decided.pk}"' in resolved
+    assert f'id="contradiction-{decided.pk}"' not in opened
+    assert 'id="contradiction-' in opened
+
+    later = {"status": "open", "after": "2999-01-01T00:00:00+00:00~1"}
+    client.get("/contradictions/", later)
+    with CaptureQueriesContext(connection) as sent:
+        client.get("/contradictions/", later)
+    texts = [q["sql"] for q in sent.captured_queries]
+    assert any(sql.startswith("EXECUTE") and "(ARRAY[" in sql for sql in texts)
+
+
+@pytest.mark.postgres_only
+def test_a_signed_in_requests_session_and_account_are_statements_prepared_on_the_connection(
+    client, editor
+):
+    client.force_login(editor)
+    client.get("/nothing-here/")
+
+    with CaptureQueriesContext(connection) as sent:
+        page = client.get("/nothing-here/").content.decode()
+
+    assert f'<span class="who">{editor.username} · Editor</span>' in page
+    texts = [q["sql"] for q in sent.captured_queries]
+    assert not any("django_session" in sql or "auth_user" in sql for sql in texts), texts
+    session_key = client.cookies["sessionid"].value
+    assert any(sql.startswith("EXECUTE") and f"'{session_key}'" in sql for sql in texts)
+    assert any(sql.startswith("EXECUTE") and f"({editor.pk}, {editor.pk})" in sql for sql in texts)

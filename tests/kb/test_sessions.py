@@ -58,6 +58,7 @@ def test_an_unknown_key_reads_as_none():
     assert session.session_key is None
 
 
+@pytest.mark.usefixtures("sql_as_text")
 def test_a_signed_in_page_reads_its_session_in_one_query(client):
     editor = account_create(username="eddie", email="", role="editor", password="x8!Kq2#pLm")
     client.force_login(editor)
