@@ -143,7 +143,7 @@ def queue(request):
         key="last_activity",
         kind=datetime.datetime,
         size=QUEUE_PER_PAGE,
-        read=selectors.queue_rows_of,
+        read=selectors.queue_rows_reader(filterset),
     )
     queue_rows(page, timezone.now())
     totals = selectors.contradiction_status_totals(

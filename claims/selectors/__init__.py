@@ -50,6 +50,7 @@ from claims.selectors.contradictions import (
     queue_filters_chosen,
     queue_keys,
     queue_rows_of,
+    queue_rows_reader,
     with_memberships,
 )
 from claims.selectors.corroboration import (
@@ -101,6 +102,7 @@ __all__ = [
     "queue_filters_chosen",
     "queue_keys",
     "queue_rows_of",
+    "queue_rows_reader",
     "contradictions_for_queue",
     "current_contradictions_of",
     "entities_with_claim_totals",

@@ -5,6 +5,7 @@ and every contradiction a claim stands in."""
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -348,20 +349,31 @@ def queue_keys(contradictions):
     return contradictions.annotate(last_activity=last_activity())
 
 
-def queue_rows_of(part, size: int, *, from_start: bool = False) -> list[dict]:
+def queue_rows_of(
+    part, size: int, *, from_start: bool = False, sliding: bool = False
+) -> list[dict]:
     """The first `size` of `part` (queue_keys() filtered and ordered by keyset_page) as the
     queue's rows (contradictions_by_activity's), in the part's order: one query, its ids'
     small query spliced into the rows' query, compiled once per connection and order
     (kb.api.compiled.rows_by_ids; Django compiled the rows' joins, count and annotations
     afresh at each request). The queue's first page (`from_start`), which editors open again
-    and again under the same filters, is one statement for each choice of them."""
+    and again under the same filters, is one statement for each choice of them; unless the
+    filters hold a time that moves with the clock (`sliding`: an age), which no two requests
+    share."""
     order = tuple(part.query.order_by)
     return rows_by_ids(
         ("queue rows", order),
         lambda: contradictions_by_activity(Contradiction.objects.all()).order_by(*order),
         part.values("pk")[:size],
-        recurring=from_start,
+        recurring=from_start and not sliding,
     )
+
+
+def queue_rows_reader(filterset):
+    """queue_rows_of for the queue's filters as chosen (keyset_page's `read`)."""
+    filterset.is_valid()
+    chosen = getattr(filterset.form, "cleaned_data", {})
+    return functools.partial(queue_rows_of, sliding=bool(chosen.get("age")))
 
 
 def queue_filters_chosen(filterset) -> str:

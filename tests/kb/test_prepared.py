@@ -437,3 +437,17 @@ def test_a_signed_in_requests_session_and_account_are_statements_prepared_on_the
     session_key = client.cookies["sessionid"].value
     assert any(sql.startswith("EXECUTE") and f"'{session_key}'" in sql for sql in texts)
     assert any(sql.startswith("EXECUTE") and f"({editor.pk}, {editor.pk})" in sql for sql in texts)
+
+
+@pytest.mark.postgres_only
+def test_a_queue_page_chosen_by_age_plans_its_ids_for_the_clocks_time(client, editor, demo):
+    """An age is a time that moves with the clock: written into the statement, each request
+    would be a text of its own, planned whole; its ids are planned for their values instead."""
+    client.force_login(editor)
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as sent:
+            page = client.get("/contradictions/", {"age": "7", "status": "all"})
+    assert page.status_code == 200
+    texts = [q["sql"] for q in sent.captured_queries]
+    assert any(sql.startswith('SELECT "claims_contradiction"."id"') for sql in texts)
+    assert any(sql.startswith("EXECUTE") and "(ARRAY[" in sql for sql in texts)
