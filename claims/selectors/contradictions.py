@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -350,30 +351,35 @@ def queue_keys(contradictions):
 
 
 def queue_rows_of(
-    part, size: int, *, from_start: bool = False, sliding: bool = False
+    part, size: int, *, from_start: bool = False, chosen: Hashable | None = None
 ) -> list[dict]:
     """The first `size` of `part` (queue_keys() filtered and ordered by keyset_page) as the
     queue's rows (contradictions_by_activity's), in the part's order: one query, its ids'
     small query spliced into the rows' query, compiled once per connection and order
     (kb.api.compiled.rows_by_ids; Django compiled the rows' joins, count and annotations
     afresh at each request). The queue's first page (`from_start`), which editors open again
-    and again under the same filters, is one statement for each choice of them; unless the
-    filters hold a time that moves with the clock (`sliding`: an age), which no two requests
-    share."""
+    and again under the same filters, is one statement for each choice of them, `chosen`
+    (queue_rows_reader), written once per connection; unless the filters hold a time that
+    moves with the clock (an age), which no two requests share (`chosen` None)."""
     order = tuple(part.query.order_by)
     return rows_by_ids(
         ("queue rows", order),
         lambda: contradictions_by_activity(Contradiction.objects.all()).order_by(*order),
         part.values("pk")[:size],
-        recurring=from_start and not sliding,
+        recurring=from_start and chosen is not None,
+        ids_key=(chosen, size),
     )
 
 
 def queue_rows_reader(filterset):
-    """queue_rows_of for the queue's filters as chosen (keyset_page's `read`)."""
+    """queue_rows_of for the queue's filters as chosen (keyset_page's `read`): the status and
+    the others, as the queue's counts are kept under them (queue_filters_chosen), which name
+    the rows exactly; none when an age is chosen."""
     filterset.is_valid()
-    chosen = getattr(filterset.form, "cleaned_data", {})
-    return functools.partial(queue_rows_of, sliding=bool(chosen.get("age")))
+    if getattr(filterset.form, "cleaned_data", {}).get("age"):
+        return queue_rows_of
+    chosen = (filterset.chosen_status, queue_filters_chosen(filterset))
+    return functools.partial(queue_rows_of, chosen=chosen)
 
 
 def queue_filters_chosen(filterset) -> str:

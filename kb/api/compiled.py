@@ -10,6 +10,7 @@ and the limit), so that the rows are still read in one query.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from django.core.exceptions import EmptyResultSet
@@ -20,6 +21,9 @@ from django.db.models.query import get_related_populators
 
 from kb import prepared
 from kb.models import MAX_ID
+
+# The recurring ids' statements kept for each rows' query on a connection (rows_by_ids).
+RECURRING_KEPT = 256
 
 # Stands where the ids go while the rows' query is compiled (a parameter no query passes).
 _MARKER = "kb-ids-go-here"
@@ -57,6 +61,9 @@ class _CompiledRows:
             [column[0] for column in compiler.select[: compiler.col_count]]
         )
         self.written = None
+        # The statements of recurring ids' queries by their keys (rows(ids_key=...)), the
+        # least recently used first; None for ids that can match nothing.
+        self.recurring: OrderedDict[Hashable, str | None] = OrderedDict()
 
     def _written(self, cursor) -> tuple[str, str]:
         """The SQL before and after the ids, its constants written in (a prepared statement's
@@ -73,21 +80,51 @@ class _CompiledRows:
         before, after = self._written(cursor)
         return before + "= ANY(%s)" + after
 
-    def rows(self, ids: QuerySet, *, alike: bool = False, recurring: bool = False) -> list[dict]:
+    def _recurring(self, cursor, ids: QuerySet, ids_key: Hashable | None) -> str | None:
+        """The one statement reading the rows of `ids`, the ids' query inside with its values
+        written in (None when they can match nothing); kept under `ids_key` when given."""
+        if ids_key is not None and ids_key in self.recurring:
+            self.recurring.move_to_end(ids_key)
+            return self.recurring[ids_key]
+        try:
+            ids_sql, ids_params = ids.query.get_compiler(ids.db).as_sql()
+        except EmptyResultSet:
+            statement = None
+        else:
+            before, after = self._written(cursor)
+            ids_sql = prepared.with_values_written(cursor, ids_sql, ids_params)
+            statement = before + self.within.format(ids_sql) + after
+        if ids_key is not None:
+            self.recurring[ids_key] = statement
+            if len(self.recurring) > RECURRING_KEPT:
+                self.recurring.popitem(last=False)
+        return statement
+
+    def rows(
+        self,
+        ids: QuerySet,
+        *,
+        alike: bool = False,
+        recurring: bool = False,
+        ids_key: Hashable | None = None,
+    ) -> list[dict]:
+        connection = self.compiler.connection
+        prepare = prepared.in_use(connection)
+        if prepare and recurring:
+            # The ids' query with its values written in goes inside the one statement: a
+            # statement for each choice of them, planned for it.
+            with connection.cursor() as cursor:
+                statement = self._recurring(cursor, ids, ids_key)
+                if statement is None:
+                    return []
+                prepared.execute(cursor, statement)
+                return self._dicts(cursor.fetchall())
         try:
             ids_sql, ids_params = ids.query.get_compiler(ids.db).as_sql()
         except EmptyResultSet:
             return []
-        connection = self.compiler.connection
-        prepare = prepared.in_use(connection)
         with connection.cursor() as cursor:
-            if prepare and recurring:
-                # The ids' query with its values written in goes inside the one statement: a
-                # statement for each choice of them, planned for it.
-                before, after = self._written(cursor)
-                ids_sql = prepared.with_values_written(cursor, ids_sql, ids_params)
-                prepared.execute(cursor, before + self.within.format(ids_sql) + after)
-            elif prepare and alike:
+            if prepare and alike:
                 # The ids' query takes only ids, which one plan serves alike: it goes inside
                 # the one statement.
                 before, after = self._written(cursor)
@@ -108,6 +145,10 @@ class _CompiledRows:
                     (*self.params_before, *ids_params, *self.params_after),
                 )
             found = cursor.fetchall()
+        return self._dicts(found)
+
+    def _dicts(self, found: list[tuple]) -> list[dict]:
+        """Rows as values() gives them."""
         if self.converters:
             found = self.compiler.apply_converters(found, self.converters)
         names = self.names
@@ -122,6 +163,7 @@ def rows_by_ids(
     column: str = "pk",
     alike: bool = False,
     recurring: bool = False,
+    ids_key: Hashable | None = None,
 ) -> list[dict]:
     """The rows of `rows()` (a values() queryset, ordered, the same whatever the request)
     whose `column` is among the ids `ids` gives (a values() queryset of one column, filtered,
@@ -136,13 +178,15 @@ def rows_by_ids(
     statement: one query again. With `recurring` (the same values come again and again: a
     list's first page under each choice of its filters), it goes inside with its values
     written in: one query, a statement for each choice, planned for its values once the
-    same text comes twice (kb.prepared)."""
+    same text comes twice (kb.prepared). `ids_key`, with `recurring`, names the ids' query and
+    its values exactly (the filters chosen, say): that statement is then written once per
+    connection and key, and `ids` not compiled again."""
     connection = connections[ids.db]
     compiled = connection.__dict__.setdefault("_kb_compiled_rows", {})
     found = compiled.get(key)
     if found is None:
         found = compiled[key] = _CompiledRows(rows(), column)
-    return found.rows(ids, alike=alike, recurring=recurring)
+    return found.rows(ids, alike=alike, recurring=recurring, ids_key=ids_key)
 
 
 # Model instances, with their select_related() objects, for one value a request gives.

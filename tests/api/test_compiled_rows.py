@@ -242,3 +242,24 @@ def test_every_list_filters_the_whole_table_its_rows_are_read_from(prefix, views
     assert base.model is rows.model
     assert not rows.query.where and not base.query.where
     assert rows.query.values_select  # column values, read by rows_by_ids
+
+
+def test_recurring_ids_kept_under_a_key_read_their_rows_and_an_empty_choice_none(
+    small, monkeypatch
+):
+    import kb.api.compiled as compiled
+
+    monkeypatch.setattr(compiled, "RECURRING_KEPT", 2)
+    key = ("test kept", ("id",))
+
+    def first_three(credibility):
+        ids = Claim.objects.filter(credibility=credibility).values("pk").order_by("id")[:3]
+        return rows_by_ids(key, _rows(("id",)), ids, recurring=True, ids_key=credibility)
+
+    for _ in range(3):
+        for credibility in (1, 2, 3):  # more choices than are kept: the oldest is written again
+            expected = Claim.objects.filter(credibility=credibility).order_by("id")[:3]
+            assert [row["id"] for row in first_three(credibility)] == [c.id for c in expected]
+    nothing = Claim.objects.none().values("pk")
+    for _ in range(2):
+        assert rows_by_ids(key, _rows(("id",)), nothing, recurring=True, ids_key="none") == []

@@ -451,3 +451,54 @@ def test_a_queue_page_chosen_by_age_plans_its_ids_for_the_clocks_time(client, ed
     texts = [q["sql"] for q in sent.captured_queries]
     assert any(sql.startswith('SELECT "claims_contradiction"."id"') for sql in texts)
     assert any(sql.startswith("EXECUTE") and "(ARRAY[" in sql for sql in texts)
+
+
+@pytest.mark.postgres_only
+def test_the_queues_first_page_under_each_choice_of_filters_shows_its_own_current_rows(
+    client, editor, demo, monkeypatch
+):
+    """The first page's statement is written once per connection and choice of filters
+    (queue_rows_reader): each choice keeps showing its own rows, and a decision moves a
+    contradiction off the open page at once (the statement is kept, not its rows)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from claims.services import contradiction_resolve
+
+    client.force_login(editor)
+    open_ones = Contradiction.objects.filter(status="open", withdrawn_at__isnull=True)
+    target = open_ones.order_by("pk").first()
+    attribute = target.attribute.code
+    of_attribute = {c.pk for c in open_ones.filter(attribute=target.attribute)}
+    assert 0 < len(of_attribute) < open_ones.count()
+
+    def shown(params) -> set[int]:
+        html = client.get("/contradictions/", params).content.decode()
+        return {int(pk) for pk in re.findall(r'<tr id="contradiction-(\d+)">', html)}
+
+    for _ in range(3):
+        assert shown({}) == {c.pk for c in open_ones}
+        assert shown({"attribute": attribute}) == of_attribute
+
+    compiled = []
+    compile_ = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        sql, params = compile_(self, *args, **kwargs)
+        compiled.append(sql)
+        return sql, params
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    assert shown({"attribute": attribute}) == of_attribute
+    # The page's ids' query was not compiled again (it would read `ORDER BY GREATEST`).
+    assert not any("GREATEST" in sql and "LIMIT 51" in sql for sql in compiled), compiled
+
+    contradiction_resolve(
+        contradiction=target,
+        user=editor,
+        outcome="one_is_wrong",
+        note="Checked.",
+        position=0,
+        version=target.version,
+    )
+    assert shown({"attribute": attribute}) == of_attribute - {target.pk}
+    assert target.pk in shown({"attribute": attribute, "status": "resolved"})
