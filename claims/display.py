@@ -268,18 +268,24 @@ class Select:
     options: list  # (value, label, selected)
 
 
-def choice_selects(form, *, leave_out=()) -> list[Select]:
-    """The choice fields of `form` (a filter form), each with its options and the one chosen."""
+def choice_selects(form, *, leave_out=(), options=None) -> list[Select]:
+    """The choice fields of `form` (a filter form), each with its options and the one chosen;
+    `options` ({field name: [(value, label)]}) in place of a field's own choices, after its
+    empty label."""
+    options = options or {}
     selects = []
     for bound in form:
         if bound.name in leave_out:
             continue
         current = bound.value()
         current = "" if current is None else str(current)
-        options = [
-            (str(value), label, str(value) == current) for value, label in bound.field.choices
-        ]
-        selects.append(Select(bound.html_name, bound.id_for_label, bound.label, options))
+        if bound.name in options:
+            empty = getattr(bound.field, "empty_label", None)
+            choices = [*([("", empty)] if empty is not None else []), *options[bound.name]]
+        else:
+            choices = bound.field.choices
+        options_shown = [(str(value), label, str(value) == current) for value, label in choices]
+        selects.append(Select(bound.html_name, bound.id_for_label, bound.label, options_shown))
     return selects
 
 

@@ -22,6 +22,7 @@ from claims.models import (
 )
 from claims.selectors import (
     QUEUE_STATUSES,
+    attributes_by_label,
     claim_search,
     claims_held_on,
     in_open_contradiction,
@@ -254,7 +255,7 @@ class ContradictionQueueFilter(APIFilterSet):
     )  # fmt: skip
     attribute = ListedModelChoiceFilter(
         field_name="attribute",
-        queryset=Attribute.objects.order_by("label"),
+        queryset=attributes_by_label(),
         to_field_name="code",
         label="Attribute",
         empty_label="any attribute",

@@ -146,15 +146,19 @@ def queue(request):
         read=selectors.queue_rows_reader(filterset),
     )
     queue_rows(page, timezone.now())
+    version = selectors.queue_version()
     totals = selectors.contradiction_status_totals(
-        filterset.without_status, filters=selectors.queue_filters_chosen(filterset)
+        filterset.without_status, filters=selectors.queue_filters_chosen(filterset), version=version
     )
+    attributes = selectors.attribute_options(version)
     return render(
         request,
         "claims/queue.html",
         {
             "filter": filterset,
-            "selects": choice_selects(filterset.form, leave_out=("status",)),
+            "selects": choice_selects(
+                filterset.form, leave_out=("status",), options={"attribute": attributes}
+            ),
             "page": page,
             "status": filterset.chosen_status,
             "statuses": [(value, label, totals[value]) for value, label in QUEUE_STATUS_CHOICES],

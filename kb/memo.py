@@ -18,10 +18,17 @@ from kb.api.caching import data_version, history_models
 COUNT_TIMEOUT = 60 * 60
 
 
-def counted(name: str, models, compute, *, vary: str = ""):
+def version_of(models) -> str:
+    """The version of `models`' data (kb.api.caching.data_version): one query."""
+    return data_version(history_models(tuple(models)))[0]
+
+
+def counted(name: str, models, compute, *, vary: str = "", version: str | None = None):
     """`compute()`'s result, computed once per state of `models` (whose history dates their
-    data) and `vary` (what else the result depends on: the filters chosen)."""
-    version, _ = data_version(history_models(tuple(models)))
+    data) and `vary` (what else the result depends on: the filters chosen). `version`: their
+    version (version_of) when the caller has read it for something else as well."""
+    if version is None:
+        version = version_of(models)
     digest = hashlib.blake2b(f"{name}|{version}|{vary}".encode(), digest_size=16).hexdigest()
     key = f"kb:count:{digest}"
     found = cache.get(key)
@@ -29,3 +36,22 @@ def counted(name: str, models, compute, *, vary: str = ""):
         found = compute()
         cache.set(key, found, COUNT_TIMEOUT)
     return found
+
+
+# kept(): {name: (version, result)} in this process.
+_KEPT: dict[str, tuple[str, object]] = {}
+
+
+def kept(name: str, version: str, compute):
+    """`compute()`'s result, kept in this process for one `version` of the data it reads
+    (version_of): for a small result that pages show on every request, such as a select's
+    options, which a read of the shared cache would cost as much as computing."""
+    found = _KEPT.get(name)
+    if found is None or found[0] != version:
+        found = _KEPT[name] = (version, compute())
+    return found[1]
+
+
+def forget_kept() -> None:
+    """Forget what kept() holds (the tests' databases hand out history ids again)."""
+    _KEPT.clear()

@@ -57,9 +57,13 @@ def fresh_cache():
     history ids, which a rolled-back test on SQLite hands out again."""
     from django.core.cache import cache
 
+    from kb.memo import forget_kept
+
     cache.clear()
+    forget_kept()
     yield
     cache.clear()
+    forget_kept()
 
 
 @pytest.fixture(autouse=True)

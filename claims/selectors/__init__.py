@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from claims.selectors.attributes import (
     attribute_list,
+    attribute_options,
+    attributes_by_label,
     attributes_by_value_type,
     attributes_of_types,
     attributes_with_claim_totals,
@@ -51,6 +53,7 @@ from claims.selectors.contradictions import (
     queue_keys,
     queue_rows_of,
     queue_rows_reader,
+    queue_version,
     with_memberships,
 )
 from claims.selectors.corroboration import (
@@ -75,6 +78,8 @@ __all__ = [
     "attach_decisions",
     "attach_positions",
     "attribute_list",
+    "attribute_options",
+    "attributes_by_label",
     "attributes_by_value_type",
     "attributes_of_types",
     "attributes_with_claim_totals",
@@ -101,6 +106,7 @@ __all__ = [
     "contradictions_by_activity",
     "queue_filters_chosen",
     "queue_keys",
+    "queue_version",
     "queue_rows_of",
     "queue_rows_reader",
     "contradictions_for_queue",

@@ -4,6 +4,7 @@ claim forms."""
 from __future__ import annotations
 
 from claims.models import Attribute
+from kb.memo import kept
 from kb.selectors import related_count
 
 
@@ -30,3 +31,19 @@ def attributes_by_value_type() -> dict[str, list]:
     for attribute in Attribute.objects.order_by("label", "id"):
         found.setdefault(attribute.value_type, []).append(attribute)
     return found
+
+
+def attributes_by_label():
+    """Every attribute by label, as the pages' attribute selects list them: one query."""
+    return Attribute.objects.order_by("label")
+
+
+def attribute_options(version: str) -> list[tuple[str, str]]:
+    """Every attribute as a select's option, (code, label) by label (attributes_by_label),
+    kept in the process for `version` of the data (kb.memo.kept; version_of with Attribute
+    among its models): no query while no attribute changes."""
+    return kept(
+        "attribute options",
+        version,
+        lambda: list(attributes_by_label().values_list("code", "label")),
+    )

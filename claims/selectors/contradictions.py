@@ -17,6 +17,7 @@ from django.utils import timezone
 from claims.corroboration import Corroboration
 from claims.display import value_display
 from claims.models import (
+    Attribute,
     Claim,
     Contradiction,
     ContradictionClaim,
@@ -26,7 +27,7 @@ from claims.models import (
 from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds, json_rows_sql
 from claims.selectors.corroboration import SameValueSources, attach_corroboration
 from kb.api.compiled import instance_by_id, instances, rows_by_ids, value_marker
-from kb.memo import counted
+from kb.memo import counted, version_of
 from kb.models import Entity
 from kb.selectors import related_count
 from sources.models import Source
@@ -304,9 +305,15 @@ QUEUE_STATUSES = {
 }
 
 
-# What the queue's filters read: the contradictions, their subjects' kinds, their claims'
-# sources' kinds.
-_QUEUE_COUNTED = (Contradiction, Entity, Claim, Source)
+# What the queue's page reads: the contradictions, their subjects' kinds, their claims'
+# sources' kinds (its filters and counts), the attributes (its select).
+_QUEUE_READ = (Contradiction, Entity, Claim, Source, Attribute)
+
+
+def queue_version() -> str:
+    """The version of the data the queue's page reads (kb.memo.version_of): one query, for
+    its counts and its attribute select alike."""
+    return version_of(_QUEUE_READ)
 
 
 def contradictions_for_queue():
@@ -398,17 +405,20 @@ def queue_filters_chosen(filterset) -> str:
     return repr(sorted(chosen.items()))
 
 
-def contradiction_status_totals(contradictions, *, filters: str) -> dict[str, int]:
+def contradiction_status_totals(
+    contradictions, *, filters: str, version: str | None = None
+) -> dict[str, int]:
     """{status choice: how many of `contradictions`} for every QUEUE_STATUSES choice, counted
-    once after each write for each choice of the other `filters` (kb.memo): one query and a
-    cache read a view, one counting query after a write."""
+    once after each write for each choice of the other `filters` (kb.memo): one query (none
+    given the `version`, queue_version()) and a cache read a view, one counting query after a
+    write."""
 
     def count():
         return contradictions.order_by().aggregate(
             **{name: Count("id", filter=condition) for name, condition in QUEUE_STATUSES.items()}
         )
 
-    return counted("queue status totals", _QUEUE_COUNTED, count, vary=filters)
+    return counted("queue status totals", _QUEUE_READ, count, vary=filters, version=version)
 
 
 def claim_contradictions(claim):

@@ -516,7 +516,8 @@ def test_the_queue_reads_in_a_fixed_number_of_queries(
 ):
     decide(callao(), editor)
 
-    # the attribute choices, the page's count, its rows, the counts per status
+    # the data's version, the attribute choices and the counts per status (both kept for that
+    # version, and read anew after the decision), the page's rows
     with django_assert_num_queries(3 + reads.recurring_rows_by_ids()):
         client.get(reverse("queue"), {"status": "all"})
 

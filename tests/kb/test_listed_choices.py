@@ -82,3 +82,28 @@ def test_one_queue_requests_filters_leave_nothing_to_the_next(client, editor):
     attribute_select = plain.split('<select name="attribute"')[1].split("</select>")[0]
     assert '<option value="" selected>any attribute</option>' in attribute_select
     assert attribute_select.count(" selected>") == 1
+
+
+@pytest.mark.usefixtures("sql_as_text")
+def test_the_queue_reads_its_attribute_choices_again_only_after_a_write(client, editor):
+    # Kept in the process for the data's version (claims.selectors.attribute_options).
+    client.force_login(editor)
+    client.get(reverse("queue"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("queue"))
+    assert not any('FROM "claims_attribute"' in q["sql"] for q in queries)
+
+    attribute = Attribute.objects.order_by("label").first()
+    attribute.label = "Zebra <count>"
+    attribute.save()
+    page = client.get(reverse("queue")).text
+
+    select = page[page.index('<select name="attribute"') :]
+    select = select[: select.index("</select>")]
+    labels = [html.unescape(label) for label in re.findall(r">([^<]*)</option>", select)]
+    assert labels[-1] == "Zebra <count>"
+    assert labels == [
+        "any attribute",
+        *Attribute.objects.order_by("label").values_list("label", flat=True),
+    ]
+    assert f'<option value="{attribute.code}">Zebra &lt;count&gt;</option>' in select
