@@ -4,6 +4,7 @@ tests that count a request's queries."""
 from __future__ import annotations
 
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 
 from kb import prepared
 
@@ -18,3 +19,17 @@ def rows_by_ids() -> int:
 def recurring_rows_by_ids() -> int:
     """One: the ids' query, its values written in, inside the rows' (a list's first page)."""
     return 1
+
+
+def compiled_sql(monkeypatch) -> list[str]:
+    """The SQL of every query Django compiles from now on in the test, in order."""
+    compiled: list[str] = []
+    compile_ = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        sql, params = compile_(self, *args, **kwargs)
+        compiled.append(sql)
+        return sql, params
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    return compiled

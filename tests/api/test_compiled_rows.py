@@ -98,15 +98,7 @@ def test_no_ids_is_no_rows(small):
 
 
 def test_the_rows_query_is_compiled_once_per_connection_and_key(small, monkeypatch):
-    compiled_queries = []
-    compile_ = SQLCompiler.as_sql
-
-    def counting(self, *args, **kwargs):
-        sql, params = compile_(self, *args, **kwargs)
-        compiled_queries.append(sql)
-        return sql, params
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    compiled_queries = reads.compiled_sql(monkeypatch)
     key = ("test once", ("id",))
     ids = Claim.objects.values("pk")
     first = rows_by_ids(key, _rows(("id",)), ids)

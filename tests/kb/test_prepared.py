@@ -14,13 +14,26 @@ from rest_framework.test import APIClient
 
 from claims.api_rows import every_contradiction_values
 from claims.models import Contradiction
+from claims.services import contradiction_resolve
 from kb import prepared
 from kb.api.compiled import _CompiledRows
+from tests import reads
 from tests.factories import PublisherFactory
 
 pytestmark = pytest.mark.django_db
 
 NAMED = "SELECT name FROM sources_publisher WHERE id = %s AND name LIKE %s ORDER BY id"
+
+
+def decide(contradiction, editor) -> None:
+    contradiction_resolve(
+        contradiction=contradiction,
+        user=editor,
+        outcome="one_is_wrong",
+        note="Checked.",
+        position=0,
+        version=contradiction.version,
+    )
 
 
 def prepared_names() -> set[str]:
@@ -381,17 +394,8 @@ def test_the_queues_first_page_is_one_statement_for_each_status_and_later_pages_
     """The first page, which editors open again and again, has its status written in (a plan
     for `status = $1` would serve a rare status with the common one's); a later page reads
     its ids with its link's values, then the rows of those ids."""
-    from claims.services import contradiction_resolve
-
     decided = Contradiction.objects.order_by("pk").first()
-    contradiction_resolve(
-        contradiction=decided,
-        user=editor,
-        outcome="one_is_wrong",
-        note="Checked.",
-        position=0,
-        version=decided.version,
-    )
+    decide(decided, editor)
     client.force_login(editor)
 
     def first_page(status):
@@ -460,10 +464,6 @@ def test_the_queues_first_page_under_each_choice_of_filters_shows_its_own_curren
     """The first page's statement is written once per connection and choice of filters
     (queue_rows_reader): each choice keeps showing its own rows, and a decision moves a
     contradiction off the open page at once (the statement is kept, not its rows)."""
-    from django.db.models.sql.compiler import SQLCompiler
-
-    from claims.services import contradiction_resolve
-
     client.force_login(editor)
     open_ones = Contradiction.objects.filter(status="open", withdrawn_at__isnull=True)
     target = open_ones.order_by("pk").first()
@@ -479,26 +479,11 @@ def test_the_queues_first_page_under_each_choice_of_filters_shows_its_own_curren
         assert shown({}) == {c.pk for c in open_ones}
         assert shown({"attribute": attribute}) == of_attribute
 
-    compiled = []
-    compile_ = SQLCompiler.as_sql
-
-    def counting(self, *args, **kwargs):
-        sql, params = compile_(self, *args, **kwargs)
-        compiled.append(sql)
-        return sql, params
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    compiled = reads.compiled_sql(monkeypatch)
     assert shown({"attribute": attribute}) == of_attribute
     # The page's ids' query was not compiled again (it would read `ORDER BY GREATEST`).
     assert not any("GREATEST" in sql and "LIMIT 51" in sql for sql in compiled), compiled
 
-    contradiction_resolve(
-        contradiction=target,
-        user=editor,
-        outcome="one_is_wrong",
-        note="Checked.",
-        position=0,
-        version=target.version,
-    )
+    decide(target, editor)
     assert shown({"attribute": attribute}) == of_attribute - {target.pk}
     assert target.pk in shown({"attribute": attribute, "status": "resolved"})
