@@ -137,18 +137,19 @@ def queue(request):
     """The editors' queue: contradictions of one status (open unless another is chosen), the
     latest activity first, with how many there are of each status under the other filters."""
     filterset = ContradictionQueueFilter(request.GET, queryset=selectors.contradictions_for_queue())
+    filters = selectors.queue_filters_chosen(filterset)
     page = keyset_page(
         selectors.queue_keys(filterset.qs),
         request.GET,
         key="last_activity",
         kind=datetime.datetime,
         size=QUEUE_PER_PAGE,
-        read=selectors.queue_rows_reader(filterset),
+        read=selectors.queue_rows_reader(filterset, filters),
     )
     queue_rows(page, timezone.now())
     version = selectors.queue_version()
     totals = selectors.contradiction_status_totals(
-        filterset.without_status, filters=selectors.queue_filters_chosen(filterset), version=version
+        filterset.without_status, filters=filters, version=version
     )
     attributes = selectors.attribute_options(version)
     return render(

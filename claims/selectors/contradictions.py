@@ -378,15 +378,14 @@ def queue_rows_of(
     )
 
 
-def queue_rows_reader(filterset):
+def queue_rows_reader(filterset, filters: str):
     """queue_rows_of for the queue's filters as chosen (keyset_page's `read`): the status and
-    the others, as the queue's counts are kept under them (queue_filters_chosen), which name
-    the rows exactly; none when an age is chosen."""
+    the others as the queue's counts are kept under them (`filters`, queue_filters_chosen's),
+    which name the rows exactly; none when an age is chosen."""
     filterset.is_valid()
     if getattr(filterset.form, "cleaned_data", {}).get("age"):
         return queue_rows_of
-    chosen = (filterset.chosen_status, queue_filters_chosen(filterset))
-    return functools.partial(queue_rows_of, chosen=chosen)
+    return functools.partial(queue_rows_of, chosen=(filterset.chosen_status, filters))
 
 
 def queue_filters_chosen(filterset) -> str:
