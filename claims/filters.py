@@ -294,8 +294,16 @@ class ContradictionQueueFilter(APIFilterSet):
         return queryset  # applied in filter_queryset, after the others
 
     def filter_queryset(self, queryset):
-        self.without_status = super().filter_queryset(queryset)
-        return self.without_status.filter(QUEUE_STATUSES[self.chosen_status])
+        # `queryset` is the filter set's own, which without_status() filters.
+        return self.without_status().filter(QUEUE_STATUSES[self.chosen_status])
+
+    def without_status(self):
+        """The contradictions with every filter applied but the status, to count per status:
+        built once, when first asked for (the queue's counts are mostly kept)."""
+        if not hasattr(self, "_without_status"):
+            self.is_valid()
+            self._without_status = super().filter_queryset(self.queryset.all())
+        return self._without_status
 
 
 # The sources index.

@@ -139,7 +139,7 @@ def queue(request):
     filterset = ContradictionQueueFilter(request.GET, queryset=selectors.contradictions_for_queue())
     filters = selectors.queue_filters_chosen(filterset)
     page = keyset_page(
-        selectors.queue_keys(filterset.qs),
+        lambda: selectors.queue_keys(filterset.qs),
         request.GET,
         key="last_activity",
         kind=datetime.datetime,

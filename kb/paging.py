@@ -12,6 +12,8 @@ indexed range scans at most.
 from __future__ import annotations
 
 import datetime
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -74,35 +76,57 @@ def _parse(text: str, kind: type, nullable: bool = False):
     return value, int(pk)
 
 
-def _beyond(queryset, key: str, position, down: bool):
-    """The rows of `queryset` past `position` ((key value, id), or None for all of them) in
-    the order `down` (descending) or up, ordered so."""
-    if position is not None:
+class Part:
+    """One range of a list, read in its `order` (a tuple of order_by() terms): its queryset,
+    filtered and ordered, is built when first asked for, so that a reader that already has the
+    range's statement (the queue's first page: kb.api.compiled.rows_by_ids) builds none."""
+
+    def __init__(self, order: tuple[str, ...], build: Callable):
+        self.order, self._build = order, build
+
+    @functools.cached_property
+    def queryset(self):
+        return self._build().order_by(*self.order)
+
+
+def _beyond(queryset: Callable, key: str, position, down: bool) -> Part:
+    """The rows of `queryset()` past `position` ((key value, id), or None for all of them) in
+    the order `down` (descending) or up."""
+
+    def build():
+        if position is None:
+            return queryset()
         value, pk = position
         strictly, or_equal = ("lt", "lte") if down else ("gt", "gte")
         # `key <= v` bounds the index range; the rest only skips the ties already shown.
-        queryset = queryset.filter(
+        return queryset().filter(
             Q(**{f"{key}__{or_equal}": value})
             & (Q(**{f"{key}__{strictly}": value}) | Q(**{f"pk__{strictly}": pk}))
         )
-    return queryset.order_by(*([f"-{key}", "-pk"] if down else [key, "pk"]))
+
+    return Part((f"-{key}", "-pk") if down else (key, "pk"), build)
 
 
-def _nullable_parts(queryset, key: str, position, down: bool, backwards: bool):
-    """The querysets to read in turn, nearest first, for a key whose NULL rows come last in
-    the list's order: those with a key, then those without (walking back: the other way)."""
-    known = queryset.filter(**{f"{key}__isnull": False})
-    unknown = queryset.filter(**{f"{key}__isnull": True})
+def _nullable_parts(queryset: Callable, key: str, position, down: bool, backwards: bool):
+    """The parts to read in turn, nearest first, for a key whose NULL rows come last in the
+    list's order: those with a key, then those without (walking back: the other way)."""
+
+    def known():
+        return queryset().filter(**{f"{key}__isnull": False})
+
+    def unknown():
+        rows = queryset().filter(**{f"{key}__isnull": True})
+        if position is not None and position[0] is None:
+            # Among the rows without a key, which the id alone orders.
+            rows = rows.filter(**{f"pk__{'lt' if down else 'gt'}": position[1]})
+        return rows
+
+    by_id = Part(("-pk",) if down else ("pk",), unknown)
     if position is not None and position[0] is None:
-        # Among the rows without a key, which the id alone orders.
-        strictly = "lt" if down else "gt"
-        unknown = unknown.filter(**{f"pk__{strictly}": position[1]})
-        if backwards:
-            return [unknown.order_by("-pk" if down else "pk"), _beyond(known, key, None, down)]
-        return [unknown.order_by("-pk" if down else "pk")]
+        return [by_id, _beyond(known, key, None, down)] if backwards else [by_id]
     if backwards:
         return [_beyond(known, key, position, down)]
-    return [_beyond(known, key, position, down), unknown.order_by("-pk" if down else "pk")]
+    return [_beyond(known, key, position, down), by_id]
 
 
 def keyset_page(
@@ -116,16 +140,18 @@ def keyset_page(
     nulls_last: bool = False,
     read=None,
 ) -> KeysetPage:
-    """The page of `queryset` that `params` (the request's GET) asks for, ordered by `key`
+    """The page of `queryset` (or of what a function `queryset()` builds, called only if the
+    page's rows are read from it) that `params` (the request's GET) asks for, ordered by `key`
     (a field or annotation of type `kind`: datetime.datetime, datetime.date, int or str) and
     the id, latest first when `descending`; its rows are model instances or, from a values()
     queryset, dicts that hold the key and "id". The key is never NULL unless `nulls_last`
     (not for str keys), which lists the rows without one last, by id. One query, the page's
     rows and one more to know whether another page follows; two where a page of a
     `nulls_last` list reaches from the rows with a key to those without. `read(part, n)`, when
-    given, reads the first n rows of a part (`queryset` filtered and ordered) as rows: by
-    their ids, say (kb.api.compiled.rows_by_ids), in the part's order; `read(part, n,
-    from_start=True)` for the parts of the list's first page, which no page link bounds."""
+    given, reads the first n rows of a Part (its `queryset`, filtered and ordered, built when
+    first asked for) as rows: by their ids, say (kb.api.compiled.rows_by_ids), in the part's
+    `order`; `read(part, n, from_start=True)` for the parts of the list's first page, which
+    no page link bounds."""
     if nulls_last and kind is str:
         raise TypeError("a str key marks no NULL: its empty value is a value")
     error = ""
@@ -141,15 +167,17 @@ def keyset_page(
     # Walking back flips the direction of both keys.
     down = descending != backwards
     position = after or before
+    # Built once, if a part's rows are read from it.
+    whole = functools.cache(queryset) if callable(queryset) else (lambda found=queryset: found)
     if nulls_last:
-        parts = _nullable_parts(queryset, key, position, down, backwards)
+        parts = _nullable_parts(whole, key, position, down, backwards)
     else:
-        parts = [_beyond(queryset, key, position, down)]
+        parts = [_beyond(whole, key, position, down)]
     rows = []
     for part in parts:
         wanted = size + 1 - len(rows)
         if read is None:
-            rows += part[:wanted]
+            rows += part.queryset[:wanted]
         else:
             rows += read(part, wanted, from_start=position is None)
         if len(rows) > size:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db import models, router
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from claims.corroboration import Corroboration
@@ -29,6 +29,7 @@ from claims.selectors.corroboration import SameValueSources, attach_corroboratio
 from kb.api.compiled import instance_by_id, instances, rows_by_ids, value_marker
 from kb.memo import counted, version_of
 from kb.models import Entity
+from kb.paging import Part
 from kb.selectors import related_count
 from sources.models import Source
 
@@ -358,23 +359,24 @@ def queue_keys(contradictions):
 
 
 def queue_rows_of(
-    part, size: int, *, from_start: bool = False, chosen: Hashable | None = None
+    part: Part, size: int, *, from_start: bool = False, chosen: Hashable | None = None
 ) -> list[dict]:
-    """The first `size` of `part` (queue_keys() filtered and ordered by keyset_page) as the
-    queue's rows (contradictions_by_activity's), in the part's order: one query, its ids'
-    small query spliced into the rows' query, compiled once per connection and order
-    (kb.api.compiled.rows_by_ids; Django compiled the rows' joins, count and annotations
+    """The first `size` of `part` (a kb.paging.Part of queue_keys(), filtered and ordered by
+    keyset_page) as the queue's rows (contradictions_by_activity's), in the part's order: one
+    query, its ids' small query spliced into the rows' query, compiled once per connection and
+    order (kb.api.compiled.rows_by_ids; Django compiled the rows' joins, count and annotations
     afresh at each request). The queue's first page (`from_start`), which editors open again
     and again under the same filters, is one statement for each choice of them, `chosen`
-    (queue_rows_reader), written once per connection; unless the filters hold a time that
-    moves with the clock (an age), which no two requests share (`chosen` None)."""
-    order = tuple(part.query.order_by)
+    (queue_rows_reader), written once per connection, and the part's queryset is not even
+    built again; unless the filters hold a time that moves with the clock (an age), which no
+    two requests share (`chosen` None)."""
     return rows_by_ids(
-        ("queue rows", order),
-        lambda: contradictions_by_activity(Contradiction.objects.all()).order_by(*order),
-        part.values("pk")[:size],
+        ("queue rows", part.order),
+        lambda: contradictions_by_activity(Contradiction.objects.all()).order_by(*part.order),
+        lambda: part.queryset.values("pk")[:size],
         recurring=from_start and chosen is not None,
         ids_key=(chosen, size),
+        using=router.db_for_read(Contradiction),
     )
 
 
@@ -405,17 +407,16 @@ def queue_filters_chosen(filterset) -> str:
 
 
 def contradiction_status_totals(
-    contradictions, *, filters: str, version: str | None = None
+    contradictions: Callable[[], QuerySet], *, filters: str, version: str | None = None
 ) -> dict[str, int]:
-    """{status choice: how many of `contradictions`} for every QUEUE_STATUSES choice, counted
-    once after each write for each choice of the other `filters` (kb.memo): one query (none
-    given the `version`, queue_version()) and a cache read a view, one counting query after a
-    write."""
+    """{status choice: how many of `contradictions()`} for every QUEUE_STATUSES choice,
+    counted once after each write for each choice of the other `filters` (kb.memo): one query
+    (none given the `version`, queue_version()) and a cache read a view, one counting query
+    after a write, the only time `contradictions()` is built."""
 
     def count():
-        return contradictions.order_by().aggregate(
-            **{name: Count("id", filter=condition) for name, condition in QUEUE_STATUSES.items()}
-        )
+        counts = {name: Count("id", filter=condition) for name, condition in QUEUE_STATUSES.items()}
+        return contradictions().order_by().aggregate(**counts)
 
     return counted("queue status totals", _QUEUE_READ, count, vary=filters, version=version)
 

@@ -25,6 +25,14 @@ from kb.models import MAX_ID
 # The recurring ids' statements kept for each rows' query on a connection (rows_by_ids).
 RECURRING_KEPT = 256
 
+# The ids' queryset, or a function that builds it when it is needed (rows_by_ids).
+Ids = QuerySet | Callable[[], QuerySet]
+
+
+def _built(ids: Ids) -> QuerySet:
+    return ids() if callable(ids) else ids
+
+
 # Stands where the ids go while the rows' query is compiled (a parameter no query passes).
 _MARKER = "kb-ids-go-here"
 _MARKER_SQL = "SELECT %s AS kb_ids"
@@ -80,12 +88,14 @@ class _CompiledRows:
         before, after = self._written(cursor)
         return before + "= ANY(%s)" + after
 
-    def _recurring(self, cursor, ids: QuerySet, ids_key: Hashable | None) -> str | None:
+    def _recurring(self, cursor, ids: Ids, ids_key: Hashable | None) -> str | None:
         """The one statement reading the rows of `ids`, the ids' query inside with its values
-        written in (None when they can match nothing); kept under `ids_key` when given."""
+        written in (None when they can match nothing); kept under `ids_key` when given, and
+        then `ids` not even built again."""
         if ids_key is not None and ids_key in self.recurring:
             self.recurring.move_to_end(ids_key)
             return self.recurring[ids_key]
+        ids = _built(ids)
         try:
             ids_sql, ids_params = ids.query.get_compiler(ids.db).as_sql()
         except EmptyResultSet:
@@ -102,7 +112,7 @@ class _CompiledRows:
 
     def rows(
         self,
-        ids: QuerySet,
+        ids: Ids,
         *,
         alike: bool = False,
         recurring: bool = False,
@@ -119,6 +129,7 @@ class _CompiledRows:
                     return []
                 prepared.execute(cursor, statement)
                 return self._dicts(cursor.fetchall())
+        ids = _built(ids)
         try:
             ids_sql, ids_params = ids.query.get_compiler(ids.db).as_sql()
         except EmptyResultSet:
@@ -158,12 +169,13 @@ class _CompiledRows:
 def rows_by_ids(
     key: Hashable,
     rows: Callable[[], QuerySet],
-    ids: QuerySet,
+    ids: Ids,
     *,
     column: str = "pk",
     alike: bool = False,
     recurring: bool = False,
     ids_key: Hashable | None = None,
+    using: str | None = None,
 ) -> list[dict]:
     """The rows of `rows()` (a values() queryset, ordered, the same whatever the request)
     whose `column` is among the ids `ids` gives (a values() queryset of one column, filtered,
@@ -180,8 +192,13 @@ def rows_by_ids(
     written in: one query, a statement for each choice, planned for its values once the
     same text comes twice (kb.prepared). `ids_key`, with `recurring`, names the ids' query and
     its values exactly (the filters chosen, say): that statement is then written once per
-    connection and key, and `ids` not compiled again."""
-    connection = connections[ids.db]
+    connection and key, and `ids` not compiled again; nor built, when `ids` is a function
+    that builds the queryset (the database is then `using`'s)."""
+    if using is None:
+        if callable(ids):
+            raise TypeError("rows_by_ids: name the database (`using`) of ids not yet built")
+        using = ids.db
+    connection = connections[using]
     compiled = connection.__dict__.setdefault("_kb_compiled_rows", {})
     found = compiled.get(key)
     if found is None:

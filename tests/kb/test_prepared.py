@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from rest_framework.test import APIClient
 
 from claims.api_rows import every_contradiction_values
+from claims.filters import ContradictionQueueFilter
 from claims.models import Contradiction
 from claims.services import contradiction_resolve
 from kb import prepared
@@ -487,3 +488,33 @@ def test_the_queues_first_page_under_each_choice_of_filters_shows_its_own_curren
     decide(target, editor)
     assert shown({"attribute": attribute}) == of_attribute - {target.pk}
     assert target.pk in shown({"attribute": attribute, "status": "resolved"})
+
+
+@pytest.mark.postgres_only
+def test_the_queues_kept_first_page_builds_no_queryset(client, editor, demo, monkeypatch):
+    """Once the first page's statement is kept and its counts too, a request filters no
+    queryset (Django's clones and lookups for each filter cost more than the statement's
+    read); a later page, whose ids are planned for its link, still filters one."""
+    client.force_login(editor)
+    params = {"attribute": Contradiction.objects.first().attribute.code}
+    for _ in range(2):
+        first = client.get("/contradictions/", params)
+    built = []
+    original = ContradictionQueueFilter.without_status
+
+    def counted(filterset):
+        built.append(filterset)
+        return original(filterset)
+
+    monkeypatch.setattr(ContradictionQueueFilter, "without_status", counted)
+    again = client.get("/contradictions/", params)
+    assert again.status_code == 200 and built == []
+    assert again.content.count(b'<tr id="contradiction-') == first.content.count(
+        b'<tr id="contradiction-'
+    )
+    # A later page: past a link's place (far ahead, so it shows the same rows).
+    later = client.get("/contradictions/", {**params, "after": "2999-01-01T00:00:00+00:00~1"})
+    assert later.content.count(b'<tr id="contradiction-') == first.content.count(
+        b'<tr id="contradiction-'
+    )
+    assert len(built) == 1
