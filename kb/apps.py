@@ -9,7 +9,9 @@ class KbConfig(AppConfig):
     verbose_name = "Entities"
 
     def ready(self):
-        from kb.auth import forget_permission_names
+        from django.core.signals import request_finished, request_started
+
+        from kb.auth import forget_permission_names, forget_read_ahead
         from kb.dbfunctions import forget_functions
         from kb.prepared import forget_prepared
 
@@ -19,3 +21,6 @@ class KbConfig(AppConfig):
         post_migrate.connect(forget_functions, dispatch_uid="kb.forget_functions")
         # migrate may have changed the tables that the prepared statements read.
         post_migrate.connect(forget_prepared, dispatch_uid="kb.forget_prepared")
+        # An account read with a request's session is for that request alone.
+        request_started.connect(forget_read_ahead, dispatch_uid="kb.forget_read_ahead_started")
+        request_finished.connect(forget_read_ahead, dispatch_uid="kb.forget_read_ahead_finished")

@@ -1,19 +1,31 @@
-"""The site's sessions: Django's database sessions, read with a query written once.
+"""The site's sessions: Django's database sessions, read with a query written once, and with
+the account the session is signed in as in the same statement.
 
 Django's database store reads a session through the ORM, building the same query afresh on
 every signed-in request. This store reads it with that query written out: a signed-in page of
 nothing but the site's frame took 2.9 ms with Django's store and 2.3 ms with this one (medians
-of five alternating runs at a million claims). It stores, refreshes, expires and deletes
+of five alternating runs at a million claims). Once a process has seen which account a session
+is signed in as, it reads that account (kb.auth.read_with_session) in the session's statement:
+one statement a signed-in request instead of two. It stores, refreshes, expires and deletes
 sessions as Django's does.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends import db
+from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.utils import timezone
 
 from kb import prepared
+from kb.auth import read_with_session
+
+# {session key: the id of the account it is signed in as}, as this process last read it: a
+# session's account never changes (signing in gives the session a new key), so the next read
+# of the session reads that account with it. The oldest are forgotten beyond ACCOUNTS_KEPT.
+ACCOUNTS_KEPT = 10_000
+_ACCOUNTS: dict[str, object] = {}
 
 
 class SessionStore(db.SessionStore):
@@ -23,16 +35,35 @@ class SessionStore(db.SessionStore):
         connection = connections[router.db_for_read(self.model)]
         quote = connection.ops.quote_name
         table = quote(self.model._meta.db_table)
-        with connection.cursor() as cursor:
-            # Prepared on the connection (kb.prepared): any key is served by one plan.
-            prepared.execute(
-                cursor,
-                f"SELECT {quote('session_data')} FROM {table} "
-                f"WHERE {quote('session_key')} = %s AND {quote('expire_date')} > %s",
-                [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())],
-            )
-            row = cursor.fetchone()
-        if row is None:
+        sql = (
+            f"SELECT {quote('session_data')} AS value FROM {table} "
+            f"WHERE {quote('session_key')} = %s AND {quote('expire_date')} > %s"
+        )
+        params = [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())]
+        account = _ACCOUNTS.get(self.session_key)
+        if account is not None:
+            found = read_with_session(connection, sql, params, account)
+        else:
+            with connection.cursor() as cursor:
+                # Prepared on the connection (kb.prepared): any key is served by one plan.
+                prepared.execute(cursor, sql, params)
+                found = [row[0] for row in cursor.fetchall()]
+        if not found:
             self._session_key = None
             return {}
-        return self.decode(row[0])
+        data = self.decode(found[0])
+        _remember_account(self.session_key, data.get(SESSION_KEY))
+        return data
+
+
+def _remember_account(session_key: str | None, account) -> None:
+    if session_key is None or account is None:
+        return
+    try:
+        account = get_user_model()._meta.pk.to_python(account)
+    except ValidationError:
+        return
+    if _ACCOUNTS.get(session_key) != account:
+        if len(_ACCOUNTS) >= ACCOUNTS_KEPT:
+            del _ACCOUNTS[next(iter(_ACCOUNTS))]
+        _ACCOUNTS[session_key] = account

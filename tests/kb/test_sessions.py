@@ -1,19 +1,26 @@
 """The site's sessions (kb/sessions.py): Django's database sessions, read with a query written
-once. A live session reads back what was stored, an expired or unknown one reads as none
-(and the next save makes a new key), and a signed-in page reads its session in one query."""
+once, with its account in the same statement once the process has seen which it is. A live
+session reads back what was stored, an expired or unknown one reads as none (and the next save
+makes a new key), and a signed-in page reads its session and its account in one query, which
+shows a change to the account at the next request."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.core.signals import request_started
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kb.services import account_create
+from kb import sessions
+from kb.auth import _READ_AHEAD
+from kb.services import account_create, role_grant, role_revoke
 from kb.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +87,88 @@ def test_signing_out_ends_the_session(client):
 
     assert SessionStore(key).load() == {}
     assert "eddie" not in client.get("/nothing-here/").text
+
+
+# Once the process has seen a session's account, it reads that account with the session.
+
+
+def signed_in(client, role: str = "editor", username: str = "eddie"):
+    user = account_create(username=username, email="", role=role, password="x8!Kq2#pLm")
+    client.force_login(user)
+    client.get("/nothing-here/")  # the process learns the session's account
+    return user
+
+
+def who(page) -> str:
+    found = re.search(r'<span class="who">([^<]*)</span>', page.text)
+    return found[1] if found else ""
+
+
+@pytest.mark.usefixtures("sql_as_text")
+def test_a_signed_in_request_reads_its_session_and_account_in_one_statement(client):
+    signed_in(client)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/nothing-here/")
+
+    assert who(page) == "eddie · Editor"
+    texts = [q["sql"] for q in queries.captured_queries]
+    assert [sql for sql in texts if "django_session" in sql or "auth_user" in sql] == [
+        sql for sql in texts if "django_session" in sql and "auth_user" in sql
+    ]
+    assert len([sql for sql in texts if "django_session" in sql]) == 1, texts
+
+
+def test_a_changed_role_or_a_deactivated_account_shows_at_the_next_request(client):
+    editor = signed_in(client)
+
+    role_revoke(user=editor, role="editor")
+    role_grant(user=editor, role="analyst")
+    assert who(client.get("/nothing-here/")) == "eddie · Analyst"
+    assert client.get("/contradictions/").status_code == 200  # an analyst reads the queue
+
+    editor.is_active = False
+    editor.save(update_fields=["is_active"])
+    assert who(client.get("/nothing-here/")) == ""
+
+
+def test_a_changed_password_signs_the_session_out(client):
+    editor = signed_in(client)
+
+    editor.set_password("another-Pass-2026")
+    editor.save(update_fields=["password"])
+
+    assert who(client.get("/nothing-here/")) == ""
+
+
+def test_a_signed_out_session_no_longer_signs_in_though_its_account_was_seen(client):
+    signed_in(client)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    client.post("/accounts/logout/")
+    client.cookies[settings.SESSION_COOKIE_NAME] = key
+
+    assert who(client.get("/nothing-here/")) == ""
+
+
+def test_an_account_read_for_another_session_is_never_taken(client, monkeypatch):
+    """The account read with a session is taken only when that session names it: were the
+    process's note of a session's account wrong, the session's own account is read."""
+    signed_in(client)
+    other = account_create(username="ana", email="", role="analyst", password="x8!Kq2#pLm")
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    monkeypatch.setitem(sessions._ACCOUNTS, key, other.pk)
+
+    assert who(client.get("/nothing-here/")) == "eddie · Editor"
+
+
+def test_an_account_read_with_a_session_is_forgotten_when_the_request_ends(client):
+    editor = signed_in(client)
+    client.get("/nothing-here/")
+
+    assert _READ_AHEAD.get() is None
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert SessionStore(key).load()[SESSION_KEY] == str(editor.pk)
+    assert _READ_AHEAD.get() is not None
+    request_started.send(sender=None)
+    assert _READ_AHEAD.get() is None
