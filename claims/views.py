@@ -147,7 +147,7 @@ def queue(request):
         read=selectors.queue_rows_reader(filterset, filters),
     )
     queue_rows(page, timezone.now())
-    version = selectors.queue_version()
+    version = selectors.queue_version(page.rows)
     totals = selectors.contradiction_status_totals(
         filterset.without_status, filters=filters, version=version
     )

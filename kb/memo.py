@@ -12,7 +12,7 @@ import hashlib
 
 from django.core.cache import cache
 
-from kb.api.caching import data_version, history_models
+from kb.api.caching import data_version, data_version_of, data_version_sql, history_models
 
 # Long enough to outlive a busy hour; a write changes the key long before.
 COUNT_TIMEOUT = 60 * 60
@@ -21,6 +21,16 @@ COUNT_TIMEOUT = 60 * 60
 def version_of(models) -> str:
     """The version of `models`' data (kb.api.caching.data_version): one query."""
     return data_version(history_models(tuple(models)))[0]
+
+
+def version_sql(models) -> str:
+    """version_of's query as a text expression, for a query that reads the version with its
+    rows (one statement where two were): version_from gives the version from its value."""
+    return data_version_sql(history_models(tuple(models)))
+
+
+def version_from(text: str) -> str:
+    return data_version_of(text)[0]
 
 
 def counted(name: str, models, compute, *, vary: str = "", version: str | None = None):

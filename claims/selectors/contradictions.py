@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from django.db import models, router
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from claims.corroboration import Corroboration
@@ -27,7 +28,7 @@ from claims.models import (
 from claims.selectors.claims import DEFERRED_COLUMNS, OpenContradictionIds, json_rows_sql
 from claims.selectors.corroboration import SameValueSources, attach_corroboration
 from kb.api.compiled import instance_by_id, instances, rows_by_ids, value_marker
-from kb.memo import counted, version_of
+from kb.memo import counted, version_from, version_of, version_sql
 from kb.models import Entity
 from kb.paging import Part
 from kb.selectors import related_count
@@ -311,9 +312,12 @@ QUEUE_STATUSES = {
 _QUEUE_READ = (Contradiction, Entity, Claim, Source, Attribute)
 
 
-def queue_version() -> str:
-    """The version of the data the queue's page reads (kb.memo.version_of): one query, for
-    its counts and its attribute select alike."""
+def queue_version(rows: list[dict]) -> str:
+    """The version of the data the queue's page reads, for its counts and its attribute select
+    alike: the one its `rows` (queue_rows_of's) were read with, in their statement; one query
+    (kb.memo.version_of) for a page without rows."""
+    if rows:
+        return version_from(rows[0]["data_version"])
     return version_of(_QUEUE_READ)
 
 
@@ -362,8 +366,8 @@ def queue_rows_of(
     part: Part, size: int, *, from_start: bool = False, chosen: Hashable | None = None
 ) -> list[dict]:
     """The first `size` of `part` (a kb.paging.Part of queue_keys(), filtered and ordered by
-    keyset_page) as the queue's rows (contradictions_by_activity's), in the part's order: one
-    query, its ids' small query spliced into the rows' query, compiled once per connection and
+    keyset_page) as the queue's rows (contradictions_by_activity's, each with the
+    `data_version` they were read with: queue_version), in the part's order: one query, its ids' small query spliced into the rows' query, compiled once per connection and
     order (kb.api.compiled.rows_by_ids; Django compiled the rows' joins, count and annotations
     afresh at each request). The queue's first page (`from_start`), which editors open again
     and again under the same filters, is one statement for each choice of them, `chosen`
@@ -372,7 +376,13 @@ def queue_rows_of(
     two requests share (`chosen` None)."""
     return rows_by_ids(
         ("queue rows", part.order),
-        lambda: contradictions_by_activity(Contradiction.objects.all()).order_by(*part.order),
+        lambda: (
+            contradictions_by_activity(Contradiction.objects.all())
+            # The data's version, read with the rows (queue_version): a subquery, which
+            # PostgreSQL runs once for them all, not once a row.
+            .annotate(data_version=RawSQL(f"SELECT {version_sql(_QUEUE_READ)}", ()))
+            .order_by(*part.order)
+        ),
         lambda: part.queryset.values("pk")[:size],
         recurring=from_start and chosen is not None,
         ids_key=(chosen, size),

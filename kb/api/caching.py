@@ -37,22 +37,41 @@ def data_version(history_models) -> tuple[str, datetime.datetime | None]:
     transaction adding history rows moves as it commits (kb_dataversion, migration
     kb.0003) is part of the version too, and its date part of when.
     """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(_version_columns(history_models)))
+        return _version_parsed(cursor.fetchone())
+
+
+def data_version_sql(history_models) -> str:
+    """data_version's query as one text expression, for a query that reads the version with its
+    rows (the same snapshot): data_version_of parses its value."""
+    return " || '|' || ".join(
+        f"COALESCE({column}, '')" for column in _version_columns(history_models)
+    )
+
+
+def data_version_of(text: str) -> tuple[str, datetime.datetime | None]:
+    """data_version's answer from the value of data_version_sql's expression."""
+    return _version_parsed(text.split("|"))
+
+
+def _version_columns(history_models) -> list[str]:
     quote = connection.ops.quote_name
     if _newest_functions():
         # The same subqueries as functions whose plans PostgreSQL keeps (migration kb.0004).
         tables = (DATA_VERSION_TABLE, *(model._meta.db_table for model in history_models))
-        columns = [f"{NEWEST_FUNCTION.format(table=table)}()" for table in tables]
-    else:
-        columns = [f"(SELECT {_NEWEST} FROM {quote(DATA_VERSION_TABLE)} WHERE id = 1)"]
-        for model in history_models:
-            table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-            newest = f"CAST({pk} AS TEXT) || ' ' || CAST({quote('history_date')} AS TEXT)"
-            columns.append(f"(SELECT {newest} FROM {table} ORDER BY {pk} DESC LIMIT 1)")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(columns))
-        row = cursor.fetchone()
+        return [f"{NEWEST_FUNCTION.format(table=table)}()" for table in tables]
+    columns = [f"(SELECT {_NEWEST} FROM {quote(DATA_VERSION_TABLE)} WHERE id = 1)"]
+    for model in history_models:
+        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        newest = f"CAST({pk} AS TEXT) || ' ' || CAST({quote('history_date')} AS TEXT)"
+        columns.append(f"(SELECT {newest} FROM {table} ORDER BY {pk} DESC LIMIT 1)")
+    return columns
+
+
+def _version_parsed(values) -> tuple[str, datetime.datetime | None]:
     ids, newest_date = [], None
-    for value in row:
+    for value in values:
         number, _, written = (value or "0 ").partition(" ")
         ids.append(number)
         date = parse_datetime(written) if written else None

@@ -15,7 +15,13 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models.signals import post_migrate
 from rest_framework.test import APIClient
 
-from kb.api.caching import NEWEST_FUNCTION, data_version
+from kb.api.caching import (
+    NEWEST_FUNCTION,
+    data_version,
+    data_version_of,
+    data_version_sql,
+    history_models,
+)
 from kb.dbfunctions import forget_functions
 from sources.models import Publisher, Source
 from tests.factories import PublisherFactory, SourceFactory
@@ -191,3 +197,20 @@ def test_after_migrate_the_functions_are_asked_for_again():
     )
 
     assert "_kb_functions" not in connections[DEFAULT_DB_ALIAS].__dict__
+
+
+@pytest.mark.django_db
+def test_the_version_read_as_one_expression_is_the_version_read_alone():
+    """A query may read the version with its rows (the queue's: data_version_sql); what it
+    reads is the version data_version reads, and moves with a write as it does."""
+    models = history_models((Publisher, Source))
+
+    def as_one_expression():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {data_version_sql(models)}")
+            return data_version_of(cursor.fetchone()[0])
+
+    assert as_one_expression() == data_version(models)
+    before = as_one_expression()
+    PublisherFactory()
+    assert as_one_expression() == data_version(models) != before
