@@ -159,9 +159,7 @@ def read_with_session(db, session_sql: str, session_params, user_id) -> list[str
     one the session was last seen signed in as. That account is kept for this request's
     get_user (ModelBackend), which takes it only if the session still names it (a session's
     account never changes: signing in gives the session a new key). One statement a
-    signed-in request instead of two."""
-    if db.alias != DEFAULT_DB_ALIAS:
-        raise ValueError("read_with_session: the sessions are not in the accounts' database")
+    signed-in request instead of two. `db` is the accounts' database (DEFAULT_DB_ALIAS)."""
     found, access = _query(db).read_after(session_sql, session_params, user_id)
     _READ_AHEAD.set((user_id, access))
     return found

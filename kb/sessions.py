@@ -12,10 +12,12 @@ sessions as Django's does.
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends import db
 from django.core.exceptions import ValidationError
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.utils import timezone
 
 from kb import prepared
@@ -41,7 +43,7 @@ class SessionStore(db.SessionStore):
         )
         params = [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())]
         account = _ACCOUNTS.get(self.session_key)
-        if account is not None:
+        if account is not None and connection.alias == DEFAULT_DB_ALIAS:
             found = read_with_session(connection, sql, params, account)
         else:
             with connection.cursor() as cursor:
@@ -65,5 +67,7 @@ def _remember_account(session_key: str | None, account) -> None:
         return
     if _ACCOUNTS.get(session_key) != account:
         if len(_ACCOUNTS) >= ACCOUNTS_KEPT:
-            del _ACCOUNTS[next(iter(_ACCOUNTS))]
+            # The oldest; another thread may be forgetting it too.
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del _ACCOUNTS[next(iter(_ACCOUNTS))]
         _ACCOUNTS[session_key] = account

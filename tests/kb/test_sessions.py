@@ -15,6 +15,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core.signals import request_started
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -172,3 +173,18 @@ def test_an_account_read_with_a_session_is_forgotten_when_the_request_ends(clien
     assert _READ_AHEAD.get() is not None
     request_started.send(sender=None)
     assert _READ_AHEAD.get() is None
+
+
+def test_the_process_keeps_a_bounded_note_of_sessions_accounts_and_reads_any_other(
+    monkeypatch,
+):
+    monkeypatch.setattr(sessions, "ACCOUNTS_KEPT", 2)
+    monkeypatch.setattr(sessions, "_ACCOUNTS", {})
+    clients = {username: Client() for username in ("one", "two", "three")}
+    for username, client in clients.items():
+        signed_in(client, username=username)
+
+    keys = [client.cookies[settings.SESSION_COOKIE_NAME].value for client in clients.values()]
+    assert list(sessions._ACCOUNTS) == keys[1:]
+    assert who(clients["one"].get("/nothing-here/")) == "one · Editor"
+    assert list(sessions._ACCOUNTS) == [*keys[2:], keys[0]]
