@@ -367,8 +367,9 @@ def queue_rows_of(
 ) -> list[dict]:
     """The first `size` of `part` (a kb.paging.Part of queue_keys(), filtered and ordered by
     keyset_page) as the queue's rows (contradictions_by_activity's, each with the
-    `data_version` they were read with: queue_version), in the part's order: one query, its ids' small query spliced into the rows' query, compiled once per connection and
-    order (kb.api.compiled.rows_by_ids; Django compiled the rows' joins, count and annotations
+    `data_version` they were read with: queue_version), in the part's order: one query, its
+    ids' small query spliced into the rows' query, compiled once per connection and order
+    (kb.api.compiled.rows_by_ids; Django compiled the rows' joins, count and annotations
     afresh at each request). The queue's first page (`from_start`), which editors open again
     and again under the same filters, is one statement for each choice of them, `chosen`
     (queue_rows_reader), written once per connection, and the part's queryset is not even
