@@ -4,6 +4,7 @@ rely on them."""
 from __future__ import annotations
 
 import datetime
+import types
 import zoneinfo
 
 import pytest
@@ -37,6 +38,17 @@ def test_a_dict_row_reads_its_key_before_a_method_of_the_same_name():
 
 def test_a_missing_key_of_a_dict_row_prints_nothing():
     assert render("[{{ row.missing }}]", row={"name": "Callao"}) == "[]"
+
+
+def test_attributes_read_alike_on_dicts_objects_and_nested_values():
+    # `row.name` on a variable is read inline (kb.jinja2._CodeGenerator.visit_Getattr); on
+    # anything else through the environment: both read the same.
+    row = types.SimpleNamespace(name="<Callao>", kind={"label": "base"})
+    assert render(
+        "{{ row.name }} {{ row.kind.label }} {{ d.nested.name }} {{ d.keys }}",
+        row=row,
+        d={"nested": {"name": "Lima"}},
+    ).startswith("&lt;Callao&gt; base Lima &lt;built-in method keys")
 
 
 def test_missing_variables_print_nothing_at_any_depth():
