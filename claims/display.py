@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 from decimal import Decimal
 
 from django.urls import reverse
@@ -268,6 +269,24 @@ class Select:
     options: list  # (value, label, selected)
 
 
+# {form field: (its choices, them as (value as text, label))} for fields whose choices are a
+# fixed list. A filter form's fields are shared by all its forms (kb.filters._SharedFields):
+# Django normalized a field's choices afresh at each listing, 2% of the queue page.
+_LISTED_CHOICES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _listed_choices(field) -> list[tuple[str, str]]:
+    choices = field.choices
+    kept = _LISTED_CHOICES.get(field)
+    if kept is not None and kept[0] is choices:
+        return kept[1]
+    listed = [(str(value), label) for value, label in choices]
+    # django-filter's choices wrap the list they were given; a callable's are not kept.
+    if isinstance(getattr(choices, "choices", None), list | tuple):
+        _LISTED_CHOICES[field] = (choices, listed)
+    return listed
+
+
 def choice_selects(form, *, leave_out=(), options=None) -> list[Select]:
     """The choice fields of `form` (a filter form), each with its options and the one chosen;
     `options` ({field name: [(value, label)]}) in place of a field's own choices, after its
@@ -282,9 +301,10 @@ def choice_selects(form, *, leave_out=(), options=None) -> list[Select]:
         if bound.name in options:
             empty = getattr(bound.field, "empty_label", None)
             choices = [*([("", empty)] if empty is not None else []), *options[bound.name]]
+            listed = [(str(value), label) for value, label in choices]
         else:
-            choices = bound.field.choices
-        options_shown = [(str(value), label, str(value) == current) for value, label in choices]
+            listed = _listed_choices(bound.field)
+        options_shown = [(value, label, value == current) for value, label in listed]
         selects.append(Select(bound.html_name, bound.id_for_label, bound.label, options_shown))
     return selects
 

@@ -5,12 +5,17 @@ import html
 import re
 
 import pytest
+from django import forms
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_filters.fields import ChoiceField
 
+from claims.display import choice_selects
 from claims.filters import ContradictionQueueFilter
 from claims.models import Attribute, Contradiction
+from kb.filters import _SharedFields
+from kb.models import EntityKind
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +112,36 @@ def test_the_queue_reads_its_attribute_choices_again_only_after_a_write(client, 
         *Attribute.objects.order_by("label").values_list("label", flat=True),
     ]
     assert f'<option value="{attribute.code}">Zebra &lt;count&gt;</option>' in select
+
+
+def test_a_selects_fixed_choices_are_listed_with_the_one_chosen_at_each_request(client, editor):
+    # A field's fixed choices are listed once and kept (claims.display._listed_choices); which
+    # one is selected is each request's own.
+    client.force_login(editor)
+    kinds = [str(label) for _, label in EntityKind.choices]
+    for chosen in ("base", "official", ""):
+        page = client.get(reverse("queue"), {"kind": chosen}).text
+        select = page[page.index('<select name="kind"') :]
+        select = select[: select.index("</select>")]
+        labels = [html.unescape(label) for label in re.findall(r">([^<]*)</option>", select)]
+        assert labels == ["any kind", *kinds]
+        assert re.findall(r'<option value="([^"]*)" selected>', select) == [chosen]
+
+
+def test_choices_a_function_gives_are_asked_for_at_each_listing():
+    asked = []
+
+    def choices():
+        asked.append(1)
+        return [("a", f"A{len(asked)}")]
+
+    class Form(forms.Form):
+        pick = ChoiceField(choices=choices, empty_label="any")
+
+    # Its forms share their fields, as the filter sets' do.
+    Form.base_fields = _SharedFields(Form.base_fields)
+
+    first, second = (choice_selects(Form({"pick": "a"}))[0].options for _ in range(2))
+
+    assert first == [("", "any", False), ("a", "A1", True)]
+    assert second == [("", "any", False), ("a", "A2", True)]
