@@ -16,7 +16,7 @@ from django.contrib.sessions.models import Session
 from django.core.signals import request_started
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from kb import sessions
@@ -188,3 +188,57 @@ def test_the_process_keeps_a_bounded_note_of_sessions_accounts_and_reads_any_oth
     assert list(sessions._ACCOUNTS) == keys[1:]
     assert who(clients["one"].get("/nothing-here/")) == "one · Editor"
     assert list(sessions._ACCOUNTS) == [*keys[2:], keys[0]]
+
+
+def test_a_read_sessions_data_is_its_own_to_change():
+    # Decoded data are kept (kb.sessions._DECODED); each read gets its own copy.
+    key = stored(basket=["a"])
+    first = SessionStore(key).load()
+    first["basket"].append("b")
+    first["colour"] = "red"
+
+    assert SessionStore(key).load() == {"basket": ["a"], "_session_expiry": 60}
+
+
+def test_changed_data_read_as_changed():
+    key = stored(colour="blue")
+    SessionStore(key).load()
+    session = SessionStore(key)
+    session["colour"] = "red"
+    session.save()
+
+    assert SessionStore(key).load()["colour"] == "red"
+
+
+def test_data_whose_signature_fails_read_as_none_each_time():
+    key = stored(colour="blue")
+    data = Session.objects.get(session_key=key).session_data
+    forged = data[:-3] + ("AAA" if not data.endswith("AAA") else "BBB")
+    Session.objects.filter(session_key=key).update(session_data=forged)
+
+    for _ in range(2):
+        assert SessionStore(key).load() == {}
+    assert not any(forged in kept for kept in sessions._DECODED)
+
+
+def test_data_kept_under_an_old_secret_key_no_longer_read_once_it_has_gone():
+    key = stored(colour="blue")
+    assert SessionStore(key).load()["colour"] == "blue"
+
+    with override_settings(SECRET_KEY="another-secret-key-" * 3, SECRET_KEY_FALLBACKS=[]):
+        assert SessionStore(key).load() == {}
+    with override_settings(
+        SECRET_KEY="another-secret-key-" * 3, SECRET_KEY_FALLBACKS=[settings.SECRET_KEY]
+    ):
+        assert SessionStore(key).load()["colour"] == "blue"
+
+
+def test_the_process_keeps_a_bounded_number_of_decoded_sessions(monkeypatch):
+    monkeypatch.setattr(sessions, "DECODED_KEPT", 2)
+    monkeypatch.setattr(sessions, "_DECODED", {})
+    keys = [stored(number=number) for number in range(3)]
+    for key in keys:
+        SessionStore(key).load()
+
+    assert [data["number"] for data in sessions._DECODED.values()] == [1, 2]
+    assert SessionStore(keys[0]).load()["number"] == 0
