@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 from decimal import Decimal
+from weakref import WeakKeyDictionary
 
 from django.urls import reverse
 from django.utils.html import escape
