@@ -33,6 +33,11 @@ class _CountOf(Subquery):
     template = "(SELECT COUNT(*) FROM (%(subquery)s) AS kb_counted)"
     output_field = IntegerField()
 
+    def get_db_converters(self, connection):
+        # A count is an int from either database, never NULL: Django's int() of each value
+        # made every row of a page pass through its converters (1% of the queue page).
+        return []
+
 
 def related_count(model, relation: str):
     """How many rows each row of `model` has under its reverse relation `relation` (an

@@ -26,6 +26,8 @@ def test_each_row_counts_its_own_related_rows_and_none_is_zero():
         )
 
     assert totals == {busy.pk: 3, idle.pk: 0}
+    # As the database gives them, with no converter: ints on both databases.
+    assert {type(total) for total in totals.values()} == {int}
     (sql,) = [q["sql"].upper() for q in queries.captured_queries]
     assert "COUNT(*)" in sql and "GROUP BY" not in sql and " JOIN " not in sql
 
