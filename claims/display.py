@@ -13,6 +13,7 @@ from weakref import WeakKeyDictionary
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.timezone import get_current_timezone
 
 from claims import values
@@ -185,21 +186,25 @@ def highlight(text: str, words: list[str], *, width: int | None = None) -> SafeS
 # Contradictions on the queue.
 
 
+# What may happen to a contradiction after it is detected, in the order that wins a tie.
+_LATER_EVENTS = (
+    ("resolved_at", "decided"),
+    ("reopened_at", "reopened"),
+    ("withdrawn_at", "withdrawn"),
+)
+
+
 def contradiction_last_event(row) -> str:
     """What happened last to a contradiction (a queue row: claims.selectors.
     contradictions_by_activity), in a word: "detected" (or "flagged"), "decided", "reopened"
     or "withdrawn"; a later event wins a tie."""
-    events = [
-        (row["detected_at"], "flagged" if row["origin"] == "manual" else "detected"),
-        (row["resolved_at"], "decided"),
-        (row["reopened_at"], "reopened"),
-        (row["withdrawn_at"], "withdrawn"),
-    ]
-    latest = None
-    for when, event in events:
-        if when is not None and (latest is None or when >= latest[0]):
-            latest = (when, event)
-    return latest[1] if latest else ""
+    latest = row["detected_at"]
+    event = "flagged" if row["origin"] == "manual" else "detected"
+    for field, later in _LATER_EVENTS:
+        when = row[field]
+        if when is not None and (latest is None or when >= latest):
+            latest, event = when, later
+    return "" if latest is None else event
 
 
 # How long ago, in its largest whole unit ("3 minutes", "1 day"): what the queue shows beside
@@ -236,22 +241,23 @@ def pk_url(name: str):
 
 
 _ENTITY_KINDS = dict(EntityKind.choices)
-_STATUSES = dict(ContradictionStatus.choices)
+# Capitalized as the queue's status column shows them.
+_STATUSES = {value: capfirst(label) for value, label in ContradictionStatus.choices}
 _OUTCOMES = dict(Outcome.choices)
 
 
 def queue_rows(rows, now) -> None:
     """Give each row of a queue page (claims.selectors.contradictions_by_activity) what it
     shows, worked out in Python rather than by template filters, row by row: its page's URL,
-    the labels of its subject's kind, status and outcome, its last event, how long ago, and
-    when (ISO 8601, in the current time zone)."""
+    the labels of its subject's kind, status (capitalized) and outcome, its last event, how
+    long ago, and when (ISO 8601, in the current time zone)."""
     url = pk_url("contradiction")
     # localtime() looks the zone up again for each value.
     zone = get_current_timezone()
     for row in rows:
         row["url"] = url(row["id"])
         row["kind_label"] = _ENTITY_KINDS.get(row["subject_kind"], "")
-        row["status_label"] = _STATUSES.get(row["status"], row["status"])
+        row["status_label"] = _STATUSES.get(row["status"]) or capfirst(row["status"])
         row["outcome_label"] = _OUTCOMES.get(row["outcome"], row["outcome"])
         row["last_event"] = contradiction_last_event(row)
         row["ago"] = elapsed(row["last_activity"], now)

@@ -74,10 +74,21 @@ def _contradiction(**times):
         ({"resolved_at": 1}, "decided"),
         ({"resolved_at": 1, "reopened_at": 2}, "reopened"),
         ({"reopened_at": 2, "withdrawn_at": 3}, "withdrawn"),
+        # A later event wins a tie.
+        ({"resolved_at": 0}, "decided"),
+        ({"resolved_at": 1, "reopened_at": 1}, "reopened"),
+        ({"resolved_at": 2, "reopened_at": 1, "withdrawn_at": 2}, "withdrawn"),
+        ({"resolved_at": 3, "reopened_at": 1}, "decided"),
     ],
 )
 def test_the_queue_names_what_happened_last(times, event):
     assert contradiction_last_event(_contradiction(**times)) == event
+
+
+def test_a_contradiction_flagged_by_hand_was_flagged_and_one_never_detected_has_no_event():
+    flagged = {**_contradiction(), "origin": "manual"}
+    assert contradiction_last_event(flagged) == "flagged"
+    assert contradiction_last_event({**flagged, "detected_at": None}) == ""
 
 
 @pytest.mark.parametrize(

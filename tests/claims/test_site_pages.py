@@ -452,6 +452,10 @@ def test_the_queue_counts_each_status_and_filters_by_it(client, demo, editor):
     assert "Flagged by hand by" not in queue_rows(resolved)
     assert "Both can be true." in queue_rows(dismissed)
     assert "False positive: no disagreement" in queue_rows(dismissed)
+    # Each row's status, capitalized.
+    assert queue_rows(opened).count("<td>Open</td>") == 9
+    assert queue_rows(resolved).count("<td>Resolved</td>") == 1
+    assert queue_rows(dismissed).count("<td>Dismissed</td>") == 1
 
 
 def test_the_counts_follow_each_write_on_a_page_with_rows_and_on_one_without(client, demo, editor):
