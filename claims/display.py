@@ -250,10 +250,12 @@ def queue_rows(rows, now) -> None:
     """Give each row of a queue page (claims.selectors.contradictions_by_activity) what it
     shows, worked out in Python rather than by template filters, row by row: its page's URL,
     the labels of its subject's kind, status (capitalized) and outcome, its last event, how
-    long ago, and when (ISO 8601, in the current time zone)."""
+    long ago, and when (ISO 8601 to the second, in the current time zone)."""
     url = pk_url("contradiction")
     # localtime() looks the zone up again for each value.
     zone = get_current_timezone()
+    # A zone of one offset (UTC) shows a time at that offset as it is.
+    fixed = zone.utcoffset(None)
     for row in rows:
         row["url"] = url(row["id"])
         row["kind_label"] = _ENTITY_KINDS.get(row["subject_kind"], "")
@@ -261,7 +263,10 @@ def queue_rows(rows, now) -> None:
         row["outcome_label"] = _OUTCOMES.get(row["outcome"], row["outcome"])
         row["last_event"] = contradiction_last_event(row)
         row["ago"] = elapsed(row["last_activity"], now)
-        row["last_activity_iso"] = row["last_activity"].astimezone(zone).isoformat()
+        when = row["last_activity"]
+        if fixed is None or when.utcoffset() != fixed:
+            when = when.astimezone(zone)
+        row["last_activity_iso"] = when.isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ event: pure functions, no database."""
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from claims.display import contradiction_last_event, elapsed, highlight, marked
+from claims.display import contradiction_last_event, elapsed, highlight, marked, queue_rows
 from claims.values.display import format_grouped, format_interval
 
 
@@ -108,3 +110,25 @@ def test_the_queue_says_how_long_ago_in_its_largest_unit(seconds, text):
     now = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
 
     assert elapsed(now - datetime.timedelta(seconds=seconds), now) == text
+
+
+@pytest.mark.parametrize(
+    ("zone", "value", "shown"),
+    [
+        ("UTC", "2026-01-02T03:04:05.678+00:00", "2026-01-02T03:04:05+00:00"),
+        ("UTC", "2026-01-02T03:04:05+02:00", "2026-01-02T01:04:05+00:00"),
+        ("America/Lima", "2026-01-02T03:04:05.678+00:00", "2026-01-01T22:04:05-05:00"),
+        ("Europe/Madrid", "2026-07-02T03:04:05+00:00", "2026-07-02T05:04:05+02:00"),
+    ],
+)
+def test_the_queue_says_when_in_the_current_time_zone_to_the_second(zone, value, shown):
+    when = datetime.datetime.fromisoformat(value)
+    row = {
+        **_contradiction(), "detected_at": when, "last_activity": when, "id": 5,
+        "subject_kind": "base", "status": "open", "outcome": "",
+    }  # fmt: skip
+
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        queue_rows([row], when)
+
+    assert row["last_activity_iso"] == shown
