@@ -104,6 +104,19 @@ def test_a_url_without_arguments_is_the_same_under_its_script_prefix_and_urlconf
         assert render("{{ url('queue') }}") == "/elsewhere/"
 
 
+def test_a_pages_urls_are_under_the_script_prefix_of_its_own_request(rf):
+    # Read once per request (kb.jinja2._url_place), not once for all.
+    template = engines["jinja2"].from_string("{{ url('queue') }} {{ url('entities') }}")
+    set_script_prefix("/kb/")
+    try:
+        first = rf.get("/contradictions/")
+        assert template.render({}, request=first) == "/kb/contradictions/ /kb/entities/"
+    finally:
+        set_script_prefix("/")
+    assert template.render({}, request=rf.get("/")) == "/contradictions/ /entities/"
+    assert template.render({}) == "/contradictions/ /entities/"
+
+
 def test_date_shows_the_current_time_zone_as_djangos_templates_do():
     moment = datetime.datetime(2026, 12, 4, 13, 30, tzinfo=datetime.UTC)
     assert render('{{ at|date("Y-m-d H:i") }}', at=moment) == "2026-12-04 13:30"
