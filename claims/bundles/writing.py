@@ -57,12 +57,15 @@ from claims.services import (
     quote_columns,
 )
 from claims.services.attributes import RULE_FIELDS, attribute_groups
+from kb.api.compiled import rows_among
 from kb.models import Entity, EntityAlias
 from kb.runtime import bulk_allocation
 from kb.services import unique_aliases
 from sources.models import Publisher, Source
 
 BATCH = 2000
+# Stored claims read a query at a time when an import compares them (_claims_copied).
+STORED_BATCH = 20_000
 CHANGE_REASON = "bundle import"
 KEPT_RANK = 'kept "{rank}" (the bundle says "{wanted}"), set by the decision on contradiction #{id}'
 ALREADY_HOLDS_DATA = (
@@ -667,10 +670,12 @@ class _Writer:
         go through _upsert. Returns (id, subject id, attribute id) of every claim written."""
         names = sorted({name for row in rows for name in row["fields"]})
         keys = [row["key"] for row in rows]
-        stored: dict[str, dict] = {}
-        for start in range(0, len(keys), BATCH):
-            chunk = Claim.objects.filter(key__in=keys[start : start + BATCH])
-            stored.update((values["key"], values) for values in chunk.values("key", *names))
+        stored = {
+            values["key"]: values
+            for values in rows_among(
+                Claim.objects.values("key", *names), "key", keys, batch=STORED_BATCH
+            )
+        }
         new, changed = [], []
         for row in rows:
             values = stored.get(row["key"])

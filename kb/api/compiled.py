@@ -206,6 +206,24 @@ def rows_by_ids(
     return found.rows(ids, alike=alike, recurring=recurring, ids_key=ids_key)
 
 
+def rows_among(queryset: QuerySet, column: str, values: list, *, batch: int) -> list[dict]:
+    """The rows of `queryset` (a values() queryset) whose `column` is among `values`, as
+    values() gives them, `batch` values a query: compiled once, the values passed as one
+    array (PostgreSQL only). values() took twice as long for a bundle's 100,000 stored
+    claims: a query compiled for each batch with a parameter per value, and its rows built
+    by its iterator's layers, a hundred at a time."""
+    compiled = _CompiledRows(queryset, column)
+    if compiled.compiler.connection.vendor != "postgresql":
+        raise TypeError("rows_among passes its values as a PostgreSQL array")
+    found = []
+    with compiled.compiler.connection.cursor() as cursor:
+        sql = compiled._by_array(cursor)
+        for start in range(0, len(values), batch):
+            cursor.execute(sql, [values[start : start + batch]])
+            found += compiled._dicts(cursor.fetchall())
+    return found
+
+
 # Model instances, with their select_related() objects, for one value a request gives.
 
 # Stands where a request's value goes while an instances query is compiled.

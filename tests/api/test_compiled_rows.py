@@ -16,7 +16,7 @@ from claims.api_rows import claim_row, every_claim_values, every_contradiction_v
 from claims.filters import ClaimFilter
 from claims.models import Claim, Contradiction
 from claims.selectors.claims import OpenContradictionIds
-from kb.api.compiled import rows_by_ids
+from kb.api.compiled import rows_among, rows_by_ids
 from kb.api.urls import router
 from tests import reads
 from tests.api.conftest import keys
@@ -255,3 +255,28 @@ def test_recurring_ids_kept_under_a_key_read_their_rows_and_an_empty_choice_none
     nothing = Claim.objects.none().values("pk")
     for _ in range(2):
         assert rows_by_ids(key, _rows(("id",)), nothing, recurring=True, ids_key="none") == []
+
+
+@pytest.mark.postgres_only
+def test_rows_among_values_are_those_values_gives_batch_by_batch(small):
+    # An import compares its claims with the stored ones so (claims.bundles.writing).
+    names = sorted(field.attname for field in Claim._meta.concrete_fields)
+    keys = [*Claim.objects.order_by("id").values_list("key", flat=True), "no-such-claim"]
+    expected = {row["key"]: row for row in Claim.objects.values("key", *names)}
+
+    with CaptureQueriesContext(connection) as queries:
+        found = rows_among(Claim.objects.values("key", *names), "key", keys, batch=2)
+
+    assert len(expected) > 2
+    assert {row["key"]: row for row in found} == expected
+    assert len(found) == len(expected)
+    # One query a batch of two keys, the keys passed as one array.
+    assert len(queries) == -(-len(keys) // 2)
+    assert all("= ANY(" in query["sql"] for query in queries.captured_queries)
+
+
+def test_rows_among_is_for_postgresql(small):
+    if connection.vendor == "postgresql":
+        pytest.skip("on PostgreSQL rows_among reads")
+    with pytest.raises(TypeError, match="PostgreSQL"):
+        rows_among(Claim.objects.values("key"), "key", ["k"], batch=10)
