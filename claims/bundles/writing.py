@@ -64,7 +64,8 @@ from kb.services import unique_aliases
 from sources.models import Publisher, Source
 
 BATCH = 2000
-# Stored claims read a query at a time when an import compares them (_claims_copied).
+# How many stored claims one query reads when an import compares them with its own
+# (_claims_copied).
 STORED_BATCH = 20_000
 CHANGE_REASON = "bundle import"
 KEPT_RANK = 'kept "{rank}" (the bundle says "{wanted}"), set by the decision on contradiction #{id}'
