@@ -39,7 +39,7 @@ def part(html: str, element_id: str, end: str) -> str:
 
 
 def title_of(html: str) -> str:
-    return re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip()
+    return unescape(re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip())
 
 
 def crumbs_of(html: str) -> str:

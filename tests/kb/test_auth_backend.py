@@ -4,6 +4,7 @@ account, all for a superuser."""
 
 from __future__ import annotations
 
+import html
 from unittest import mock
 
 import pytest
@@ -95,7 +96,7 @@ def test_the_header_names_the_signed_in_users_roles_with_one_query_for_them(clie
         page = client.get("/nothing-here/")
 
     assert page.status_code == 404
-    assert f'<span class="who">{editor.username} · Editor</span>' in page.text
+    assert f'<span class="who">{editor.username} · Editor</span>' in html.unescape(page.text)
     access = [
         q
         for q in queries.captured_queries
@@ -111,7 +112,7 @@ def test_a_signed_in_request_reads_the_account_with_its_access_in_one_query(clie
     with CaptureQueriesContext(connection) as queries:
         page = client.get("/nothing-here/")
 
-    assert f'<span class="who">{editor.username} · Editor</span>' in page.text
+    assert f'<span class="who">{editor.username} · Editor</span>' in html.unescape(page.text)
     accounts = [q["sql"] for q in queries.captured_queries if "auth_user" in q["sql"]]
     assert len(accounts) == 1, accounts
 

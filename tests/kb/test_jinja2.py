@@ -4,6 +4,7 @@ rely on them."""
 from __future__ import annotations
 
 import datetime
+import html
 import types
 import zoneinfo
 
@@ -55,6 +56,22 @@ def test_missing_variables_print_nothing_at_any_depth():
     # The 500 page renders without a request, user or permissions.
     assert render("[{{ user.username }}{{ perms.sources.add_source }}]") == "[]"
     assert render("{% if user.is_authenticated %}in{% else %}out{% endif %}") == "out"
+
+
+def test_a_templates_own_text_beyond_ascii_is_written_as_character_references():
+    # A browser reads "&#8250;" as "›"; the values printed keep their characters.
+    page = render('<a title="À · b">Home › {{ name }} — x</a>', name="Perú › Lima")
+
+    assert page == '<a title="&#192; &#183; b">Home &#8250; Perú › Lima &#8212; x</a>'
+    assert html.unescape(page) == '<a title="À · b">Home › Perú › Lima — x</a>'
+
+
+def test_a_page_whose_values_are_ascii_is_ascii(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("ana", password="x8!Kq2#pLm"))
+
+    page = client.get("/contradictions/").content
+
+    assert b"&#8250;" in page and page.isascii()
 
 
 def test_text_is_escaped_and_safe_html_kept():
@@ -155,7 +172,7 @@ def test_a_page_extending_another_is_written_whole_and_each_block_at_once():
     context = {"who": "<Ana>", "rows": ["a", "b&"]}
 
     assert template.render(context) == (
-        "<h>Base · &lt;Ana&gt;</h><tr><td>a</td></tr><tr><td>b&amp;</td>!</tr>"
+        "<h>Base &#183; &lt;Ana&gt;</h><tr><td>a</td></tr><tr><td>b&amp;</td>!</tr>"
         "X&LT;ANA&GT;<f>&lt;Ana&gt;</f>"
     )
     body = env.get_template("page.html").blocks["body"]
