@@ -282,9 +282,11 @@ def queue_rows(rows, now) -> None:
     url = pk_url("contradiction")
     # localtime() looks the zone up again for each value.
     zone = get_current_timezone()
-    # A zone of one offset (UTC) shows a time at that offset as it is.
+    # A zone of one offset (UTC) shows a time at that offset as it is: a time whose own zone
+    # (the database's, the same for every row) is of one offset, and the same one.
     fixed = zone.utcoffset(None)
     offset = _offset_text(zone)
+    seen, same = None, False
     for row in rows:
         row["url"] = url(row["id"])
         row["kind_label"] = _ENTITY_KINDS.get(row["subject_kind"], "")
@@ -293,7 +295,10 @@ def queue_rows(rows, now) -> None:
         row["last_event"] = contradiction_last_event(row)
         when = row["last_activity"]
         row["ago"] = elapsed(when, now)
-        if fixed is not None and when.utcoffset() == fixed:
+        if when.tzinfo is not seen:
+            seen = when.tzinfo
+            same = type(seen) is datetime.timezone and seen.utcoffset(None) == fixed
+        if same:
             row["last_activity_iso"] = _iso_seconds(when, offset)
         else:
             row["last_activity_iso"] = when.astimezone(zone).isoformat(timespec="seconds")

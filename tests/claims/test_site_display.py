@@ -99,10 +99,21 @@ def test_a_contradiction_flagged_by_hand_was_flagged_and_one_never_detected_has_
         (-5, "0 minutes"),
         (59, "0 minutes"),
         (60, "1 minute"),
+        (119, "1 minute"),
+        (120, "2 minutes"),
+        (3599, "59 minutes"),
+        (3600, "1 hour"),
         (3 * 3600 + 59 * 60, "3 hours"),
+        (86399, "23 hours"),
         (86400, "1 day"),
+        (7 * 86400 - 1, "6 days"),
+        (7 * 86400, "1 week"),
         (13 * 86400, "1 week"),
+        (30 * 86400 - 1, "4 weeks"),
+        (30 * 86400, "1 month"),
         (45 * 86400, "1 month"),
+        (365 * 86400 - 1, "12 months"),
+        (365 * 86400, "1 year"),
         (800 * 86400, "2 years"),
     ],
 )
@@ -116,6 +127,10 @@ def test_the_queue_says_how_long_ago_in_its_largest_unit(seconds, text):
     ("zone", "value", "shown"),
     [
         ("UTC", "2026-01-02T03:04:05.678+00:00", "2026-01-02T03:04:05+00:00"),
+        ("UTC", "0999-11-12T13:14:15.999999+00:00", "0999-11-12T13:14:15+00:00"),
+        ("-05:00", "2026-12-31T23:59:59-05:00", "2026-12-31T23:59:59-05:00"),
+        ("-05:00", "2026-12-31T23:59:59+00:00", "2026-12-31T18:59:59-05:00"),
+        ("+05:30", "2026-03-04T05:06:07+05:30", "2026-03-04T05:06:07+05:30"),
         ("UTC", "2026-01-02T03:04:05+02:00", "2026-01-02T01:04:05+00:00"),
         ("America/Lima", "2026-01-02T03:04:05.678+00:00", "2026-01-01T22:04:05-05:00"),
         ("Europe/Madrid", "2026-07-02T03:04:05+00:00", "2026-07-02T05:04:05+02:00"),
@@ -128,7 +143,14 @@ def test_the_queue_says_when_in_the_current_time_zone_to_the_second(zone, value,
         "subject_kind": "base", "status": "open", "outcome": "",
     }  # fmt: skip
 
-    with timezone.override(zoneinfo.ZoneInfo(zone)):
+    if zone[0] in "+-":
+        hours, minutes = zone[1:].split(":")
+        sign = -1 if zone[0] == "-" else 1
+        offset = datetime.timedelta(hours=int(hours), minutes=int(minutes))
+        zone = datetime.timezone(sign * offset)
+    else:
+        zone = zoneinfo.ZoneInfo(zone)
+    with timezone.override(zone):
         queue_rows([row], when)
 
     assert row["last_activity_iso"] == shown
