@@ -11,7 +11,7 @@ and the limit), so that the rows are still read in one query.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -27,6 +27,20 @@ RECURRING_KEPT = 256
 
 # The ids' queryset, or a function that builds it when it is needed (rows_by_ids).
 Ids = QuerySet | Callable[[], QuerySet]
+
+
+def dicts_of(names: Sequence[str]) -> Callable[[Iterable[tuple]], list[dict]]:
+    """A function turning rows into dicts of `names`: [dict(zip(names, row)) for row in rows],
+    written out (as collections.namedtuple writes its class) as a comprehension that unpacks
+    each row and makes a dict of constant keys, which CPython builds at its size at once: a
+    third fewer instructions than dict(zip()) for the queue's 19 columns."""
+    # The names are text, which repr() writes as literals: the code is the comprehension alone.
+    if not all(type(name) is str for name in names):
+        raise TypeError("dicts_of: the names are text")
+    columns = [f"c{index}" for index in range(len(names))]
+    pairs = ", ".join(f"{name!r}: {column}" for name, column in zip(names, columns, strict=True))
+    unpacked = "".join(f"{column}, " for column in columns)
+    return eval(f"lambda rows: [{{{pairs}}} for ({unpacked}) in rows]", {})  # noqa: S307
 
 
 def _built(ids: Ids) -> QuerySet:
@@ -65,6 +79,7 @@ class _CompiledRows:
         else:
             self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
         self.compiler = compiler
+        self.made = dicts_of(self.names)
         self.converters = compiler.get_converters(
             [column[0] for column in compiler.select[: compiler.col_count]]
         )
@@ -162,8 +177,7 @@ class _CompiledRows:
         """Rows as values() gives them."""
         if self.converters:
             found = self.compiler.apply_converters(found, self.converters)
-        names = self.names
-        return [dict(zip(names, row, strict=True)) for row in found]
+        return self.made(found)
 
 
 def rows_by_ids(

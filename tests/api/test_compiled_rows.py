@@ -16,7 +16,7 @@ from claims.api_rows import claim_row, every_claim_values, every_contradiction_v
 from claims.filters import ClaimFilter
 from claims.models import Claim, Contradiction
 from claims.selectors.claims import OpenContradictionIds
-from kb.api.compiled import rows_among, rows_by_ids
+from kb.api.compiled import dicts_of, rows_among, rows_by_ids
 from kb.api.urls import router
 from tests import reads
 from tests.api.conftest import keys
@@ -280,3 +280,22 @@ def test_rows_among_is_for_postgresql(small):
         pytest.skip("on PostgreSQL rows_among reads")
     with pytest.raises(TypeError, match="PostgreSQL"):
         rows_among(Claim.objects.values("key"), "key", ["k"], batch=10)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [["id", "name", 'it\'s "quoted"', "{braces}"], ["twice", "other", "twice"], ["alone"], []],
+)
+def test_rows_become_the_dicts_dict_and_zip_make(names):
+    rows = [tuple(range(start, start + len(names))) for start in range(4)]
+
+    assert dicts_of(names)(rows) == [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def test_a_row_of_another_length_or_a_name_not_text_is_refused():
+    with pytest.raises(ValueError):
+        dicts_of(["a", "b"])([(1, 2, 3)])
+    with pytest.raises(ValueError):
+        dicts_of(["a", "b"])([(1,)])
+    with pytest.raises(TypeError):
+        dicts_of(["a", 1])
