@@ -4,6 +4,7 @@ cannot prepare it, on SQLite and with DATABASE_PREPARED_STATEMENTS off."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -439,7 +440,7 @@ def test_a_signed_in_requests_session_and_account_are_statements_prepared_on_the
     with CaptureQueriesContext(connection) as sent:
         page = client.get("/nothing-here/").content.decode()
 
-    assert f'<span class="who">{editor.username} · Editor</span>' in page
+    assert f'<span class="who">{editor.username} · Editor</span>' in html.unescape(page)
     texts = [q["sql"] for q in sent.captured_queries]
     assert not any("django_session" in sql or "auth_user" in sql for sql in texts), texts
     session_key = client.cookies["sessionid"].value
