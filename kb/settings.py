@@ -202,9 +202,13 @@ DATABASES = {
         disable_server_side_cursors=envbool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", "false"),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, whose check of a kept connection costs no round trip when the server
+    # has sent nothing since (kb/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "kb.postgresql"
 # The queries that read a request's rows are prepared on the connection (kb/prepared.py).
 DATABASE_PREPARED_STATEMENTS = envbool("DATABASE_PREPARED_STATEMENTS", "true")
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not envbool(
+if DATABASES["default"]["ENGINE"] == "kb.postgresql" and not envbool(
     "DATABASE_JIT", "false"
 ):
     # PostgreSQL compiles a query whose estimated cost passes jit_above_cost to machine code

@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.conf import settings
 from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
 from django.test.testcases import LiveServerThread
 
 DEMO_BUNDLE = settings.KB_DEMO_BUNDLE
@@ -43,7 +44,7 @@ if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked postgres_only are skipped, saying why, when the suite runs on SQLite."""
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); this run is on SQLite")
     for item in items:
