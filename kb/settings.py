@@ -427,6 +427,9 @@ def envcache(name: str) -> dict:
         )
     if not per_process and not cache.get("LOCATION"):
         raise ImproperlyConfigured(f"{name}={url} names no server, table or directory.")
+    if cache["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+        # Django's, its writes in one statement on PostgreSQL (kb/cache.py).
+        cache["BACKEND"] = "kb.cache.DatabaseCache"
     return cache
 
 

@@ -78,9 +78,10 @@ def test_a_long_random_secret_key_is_accepted_and_production_defaults_are_safe()
     assert settings["STORAGES"]["staticfiles"]["BACKEND"] == (
         "whitenoise.storage.CompressedManifestStaticFilesStorage"
     )
-    # Never a cache per process: the database's, which `make serve` creates.
+    # Never a cache per process: the database's (Django's, its writes in one statement on
+    # PostgreSQL: kb/cache.py), which `make serve` creates.
     assert settings["CACHES"]["default"] == {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "kb.cache.DatabaseCache",
         "LOCATION": "kb_cache",
     }
     database = settings["DATABASES"]["default"]
