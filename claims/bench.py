@@ -5,11 +5,12 @@ Each pair asks for rows of its own (another subject, contradiction or cursor pos
 once, the same for both sides), so that neither side reads only what the pair before left in
 memory; which side goes first alternates. A case's figure is the median of its pairs' ratios.
 The connection is kept between requests and checked before each, as production does
-(DATABASE_CONN_MAX_AGE, health checks). The shared cache holds throttle counts and the counts the
-pages show (kb/memo.py), which a server running without writes finds warm; the ETag lookups are
-one query each time, never cached. The displays of values that a worker keeps once worked out
-(claims/values/display.py) are forgotten before each request. The pages are read by a
-signed-in editor, the API anonymously.
+(DATABASE_CONN_MAX_AGE, health checks). The shared cache is production's (kb_bench: CACHE_URL,
+else the database table): it holds the throttle counts, read and written at each API request,
+and the counts the pages show (kb/memo.py), which a server running without writes finds warm;
+the ETag lookups are one query each time, never cached. The displays of values that a worker
+keeps once worked out (claims/values/display.py) are forgotten before each request. The pages
+are read by a signed-in editor, the API anonymously.
 """
 
 from __future__ import annotations

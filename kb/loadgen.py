@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parent.parent
 # The ports the servers started here may take (127.0.0.1 only).
 PORTS = range(18200, 18300)
@@ -247,7 +249,9 @@ def compare_servers(
     cache is the database table it makes in production unless CACHE_URL says otherwise."""
     database = database_url(settings_dict)
     environment = production_environment(
-        database, CACHE_URL=os.environ.get("CACHE_URL", "db://kb_cache"), **UNTHROTTLED
+        database,
+        CACHE_URL=os.environ.get("CACHE_URL", settings.PRODUCTION_CACHE_URL),
+        **UNTHROTTLED,
     )
     app_rates, raw_rates = [], []
     with (

@@ -2,12 +2,14 @@
 
 A count over a large table costs its size on every request; here it costs one indexed lookup
 of the newest history rows (kb.api.caching.data_version: every write, bulk imports included,
-adds one) and a cache read, and is counted again only after a write. The cache is the one
-every worker shares (settings.CACHES), so one worker's count serves the others.
+adds one), and is counted again only after a write. The cache is the one every worker shares
+(settings.CACHES), so one worker's count serves the others; each worker keeps what it read
+there for that version of the data, so that it reads the shared cache once per version.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 from django.core.cache import cache
@@ -41,11 +43,32 @@ def counted(name: str, models, compute, *, vary: str = "", version: str | None =
         version = version_of(models)
     digest = hashlib.blake2b(f"{name}|{version}|{vary}".encode(), digest_size=16).hexdigest()
     key = f"kb:count:{digest}"
+    found = _COUNTED.get(key)
+    if found is not None:
+        return found
     found = cache.get(key)
     if found is None:
         found = compute()
         cache.set(key, found, COUNT_TIMEOUT)
+    keep_bounded(_COUNTED, key, found, COUNTED_KEPT)
     return found
+
+
+# counted()'s results as this process last read or counted them, by their keys, which name the
+# data's version: the shared cache is read once per worker and version, not at each request
+# (with production's database cache, a round trip of 0.24 ms: a tenth of the queue page).
+# Beyond COUNTED_KEPT the oldest are forgotten. The results are shared: read, never changed.
+COUNTED_KEPT = 4096
+_COUNTED: dict[str, object] = {}
+
+
+def keep_bounded(kept: dict, key, value, most: int) -> None:
+    """kept[key] = value, forgetting the oldest entry first when `kept` holds `most`."""
+    if len(kept) >= most:
+        # The oldest; another thread may be forgetting it too.
+        with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+            del kept[next(iter(kept))]
+    kept[key] = value
 
 
 # kept(): {name: (version, result)} in this process.
@@ -63,5 +86,7 @@ def kept(name: str, version: str, compute):
 
 
 def forget_kept() -> None:
-    """Forget what kept() holds (the tests' databases hand out history ids again)."""
+    """Forget what kept() and counted() hold in this process (the tests' databases hand out
+    history ids again)."""
     _KEPT.clear()
+    _COUNTED.clear()

@@ -12,7 +12,6 @@ sessions as Django's does.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from kb import prepared
 from kb.auth import read_with_session
+from kb.memo import keep_bounded
 
 # {session key: the id of the account it is signed in as}, as this process last read it: a
 # session's account never changes (signing in gives the session a new key), so the next read
@@ -74,7 +74,7 @@ class SessionStore(db.SessionStore):
             if not decoded:
                 # Nothing, or data whose signature failed (Django's decode gives {}).
                 return decoded
-            _keep(_DECODED, key, decoded, DECODED_KEPT)
+            keep_bounded(_DECODED, key, decoded, DECODED_KEPT)
         return copy.deepcopy(decoded)
 
 
@@ -86,13 +86,4 @@ def _remember_account(session_key: str | None, account) -> None:
     except ValidationError:
         return
     if _ACCOUNTS.get(session_key) != account:
-        _keep(_ACCOUNTS, session_key, account, ACCOUNTS_KEPT)
-
-
-def _keep(kept: dict, key, value, most: int) -> None:
-    """kept[key] = value, forgetting the oldest entry first when `kept` holds `most`."""
-    if len(kept) >= most:
-        # The oldest; another thread may be forgetting it too.
-        with contextlib.suppress(KeyError, RuntimeError, StopIteration):
-            del kept[next(iter(kept))]
-    kept[key] = value
+        keep_bounded(_ACCOUNTS, session_key, account, ACCOUNTS_KEPT)

@@ -208,9 +208,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "kb.postgresql"
 # The queries that read a request's rows are prepared on the connection (kb/prepared.py).
 DATABASE_PREPARED_STATEMENTS = envbool("DATABASE_PREPARED_STATEMENTS", "true")
-if DATABASES["default"]["ENGINE"] == "kb.postgresql" and not envbool(
-    "DATABASE_JIT", "false"
-):
+if DATABASES["default"]["ENGINE"] == "kb.postgresql" and not envbool("DATABASE_JIT", "false"):
     # PostgreSQL compiles a query whose estimated cost passes jit_above_cost to machine code
     # first: 250 ms for a page of 500 contradictions with their claims, which then runs in
     # 160 ms. The site's queries are short; none gains it back. Behind PgBouncer, which does
@@ -410,8 +408,13 @@ SPECTACULAR_SETTINGS = {
 # The cache: throttles count requests in it, so every worker and server must share it. CACHE_URL
 # names it (redis://host:6379/0, db://kb_cache, file:///var/cache/kb); unset, the demo keeps it in
 # its one process and production in the database table kb_cache (`make serve` creates it).
-def envcache(name: str) -> dict:
-    url = os.getenv(name, "locmem://" if DEBUG else "db://kb_cache").strip()
+PRODUCTION_CACHE_URL = "db://kb_cache"
+
+
+def envcache(name: str, *, production: bool = not DEBUG) -> dict:
+    """The cache that the variable `name` names, or the default; `production`: as production
+    reads it (kb_bench measures with it), its default and never one inside each process."""
+    url = os.getenv(name, PRODUCTION_CACHE_URL if production else "locmem://").strip()
     try:
         cache = django_cache_url.parse(url)
     except Exception as error:  # the library raises a bare Exception for an unknown scheme
@@ -420,7 +423,7 @@ def envcache(name: str) -> dict:
             f"file:///var/cache/kb, not {url!r} ({error})."
         ) from error
     per_process = cache["BACKEND"].endswith(("LocMemCache", "DummyCache"))
-    if per_process and not DEBUG:
+    if per_process and production:
         raise ImproperlyConfigured(
             f"{name}={url} keeps the cache inside each process, so every worker would count its "
             "own throttle budget; with DEBUG=false use redis://..., db://TABLE or file:///DIR."

@@ -103,6 +103,8 @@ def test_the_benchmark_runs_every_case_and_ends_with_the_worst_ratio():
     assert len(ratios) == 13 and worst == max(ratios)
     assert any(line.startswith("claims page 90% deep against the first page") for line in lines)
     assert "the hand-written queries sent as text" in output.getvalue()
+    # Production's shared cache, not one inside the process.
+    assert "shared cache: kb.cache.DatabaseCache kb_cache" in lines
 
     # Against hand-written queries prepared as the app's are: the same cases, on the same build.
     prepared = StringIO()
@@ -112,6 +114,13 @@ def test_the_benchmark_runs_every_case_and_ends_with_the_worst_ratio():
     assert "reusing 600 synthetic claims" in lines[0]
     assert "the hand-written queries prepared on the connection" in prepared.getvalue()
     assert len([line for line in lines if line.startswith("(") and "ETag" not in line]) == 13
+
+
+def test_the_benchmark_refuses_a_cache_inside_the_process(monkeypatch):
+    monkeypatch.setenv("CACHE_URL", "locmem://")
+
+    with pytest.raises(CommandError, match="keeps the cache inside each process"):
+        call_command("kb_bench", claims=600, chunk=600, repeat=2, stdout=StringIO())
 
 
 def test_named_placeholders_become_positional_in_order():

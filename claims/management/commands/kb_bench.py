@@ -10,6 +10,8 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
@@ -21,6 +23,7 @@ from claims.bundles import bundle_import
 from claims.management.commands.synthetic_bundle import synthetic_bundle
 from claims.models import Claim
 from kb import loadgen
+from kb import settings as project_settings
 from kb.runtime import freeze_loaded_objects
 from kb.services import account_create
 
@@ -112,6 +115,10 @@ class Command(BaseCommand):
             )
         if clients > 64:
             raise CommandError("--clients is at most 64: the benchmark stays bounded.")
+        try:
+            shared = project_settings.envcache("CACHE_URL", production=True)
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from error
         if connection.vendor != "postgresql":
             raise CommandError(
                 "kb_bench compares against hand-written PostgreSQL (full-text search); set "
@@ -124,9 +131,16 @@ class Command(BaseCommand):
             self.throughput(clients=clients, requests=requests)
             return
         # Production's settings, but static files named as they are on disk (the pages link
-        # to them; collectstatic's manifest is not made for a benchmark).
+        # to them; collectstatic's manifest is not made for a benchmark). Production's shared
+        # cache (CACHE_URL, else the database table `make serve` makes), which the throttles
+        # and the pages' counts read at each request: a cache inside the process would spare
+        # the app the round trips production makes.
         storages = {**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC_FILES}}
-        with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False, STORAGES=storages):
+        self.stdout.write(f"shared cache: {shared['BACKEND']} {shared.get('LOCATION', '')}")
+        with override_settings(
+            ALLOWED_HOSTS=["testserver"], DEBUG=False, STORAGES=storages, CACHES={"default": shared}
+        ):
+            call_command("createcachetable", verbosity=0)
             self.measure(repeat, prepare=prepared_reference)
 
     # Building.
