@@ -69,7 +69,7 @@ def test_the_table_is_culled_past_max_entries_and_keeps_the_value_just_written()
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_write_is_one_statement_on_postgresql(in_the_database):
     # As a request writes it: outside a transaction.
     assert not connection.in_atomic_block
