@@ -17,7 +17,7 @@ class KbConfig(AppConfig):
 
         # migrate (and flush) make the permissions again, perhaps under other ids.
         post_migrate.connect(forget_permission_names, dispatch_uid="kb.forget_permission_names")
-        # migrate may have made (or dropped) the functions of kb.0004 and kb.0005.
+        # migrate may have made (or dropped) the functions of kb.0004 and kb.0006.
         post_migrate.connect(forget_functions, dispatch_uid="kb.forget_functions")
         # migrate may have changed the tables that the prepared statements read.
         post_migrate.connect(forget_prepared, dispatch_uid="kb.forget_prepared")

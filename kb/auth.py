@@ -38,15 +38,17 @@ SELECT 'permission', {nulls}, gp.permission_id, NULL
   FROM auth_group_permissions gp JOIN auth_user_groups ug ON ug.group_id = gp.group_id
  WHERE ug.user_id = %(user)s
 """
-# The same rows with the roles and permissions from migration kb.0005's function, whose plan
-# PostgreSQL keeps for the connection (it planned the four parts afresh at each request).
-_ACCESS_FUNCTION = "kb_account_access"
+# The same with the roles and permissions from migration kb.0006's function, whose plan
+# PostgreSQL keeps for the connection (it planned the four parts afresh at each request): one
+# row per role, and the permissions' ids in one row ('permissions', their ids joined by commas
+# in the text column), where the plain query gives a row per permission.
+_ACCESS_FUNCTION = "kb_account_grants"
 _ACCESS_BY_FUNCTION_SQL = """
 SELECT 'user', {user}, CAST(NULL AS INTEGER), CAST(NULL AS TEXT)
   FROM auth_user WHERE auth_user.id = %(user)s
 UNION ALL
 SELECT access.kind, {nulls}, access.permission, access.name
-  FROM kb_account_access(%(user)s) access
+  FROM kb_account_grants(%(user)s) access
 """
 _PERMISSION_NAMES_SQL = """
 SELECT p.id, ct.app_label || '.' || p.codename
@@ -68,7 +70,7 @@ def _permission_names(db, *, ids=(), fresh: bool = False) -> dict[int, str]:
 
 def forget_permission_names(*, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     """post_migrate: the permissions may have been made again (kb.apps), and the access query
-    may now have its function (kb.0005) or have lost it."""
+    may now have its function (kb.0006) or have lost it."""
     connections[using].__dict__.pop("_kb_permission_names", None)
     connections[using].__dict__.pop("_kb_access_query", None)
 
@@ -120,6 +122,8 @@ class _AccessQuery:
             kind = row[0]
             if kind == "permission":
                 held.add(row[-2])
+            elif kind == "permissions":
+                held.update(map(int, row[-1].split(",")))
             elif kind == "role":
                 roles.append(row[-1])
             else:

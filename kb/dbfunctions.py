@@ -1,6 +1,6 @@
 """Whether the database has the functions that the project's migrations make on PostgreSQL.
 
-Some reads call a PL/pgSQL function of a migration (kb.0004, kb.0005) instead of sending its
+Some reads call a PL/pgSQL function of a migration (kb.0004, kb.0006) instead of sending its
 query: PostgreSQL keeps a function's plan for the connection, where it plans a query afresh each
 time it is sent. Those reads send the plain query where the functions are not there (SQLite, a
 database not yet migrated), so they ask first: once per connection and set of functions, and

@@ -100,7 +100,7 @@ def test_the_header_names_the_signed_in_users_roles_with_one_query_for_them(clie
     access = [
         q
         for q in queries.captured_queries
-        if "auth_group" in q["sql"] or "kb_account_access(" in q["sql"]
+        if "auth_group" in q["sql"] or "kb_account_grants(" in q["sql"]
     ]
     assert len(access) == 1, access
 
@@ -175,7 +175,7 @@ def test_after_migrate_the_permissions_names_are_read_again():
 
 
 def read_access(user_id, *, function: bool):
-    """The account, permissions and roles as kb.auth reads them, with kb.0005's function or
+    """The account, permissions and roles as kb.auth reads them, with kb.0006's function or
     with the plain query."""
     with mock.patch("kb.auth.have_functions", return_value=function):
         return _AccessQuery(connections[DEFAULT_DB_ALIAS]).read(user_id)
@@ -191,7 +191,7 @@ def test_on_postgresql_the_access_comes_from_the_function_as_the_plain_query_giv
     permission_names_read()
     with CaptureQueriesContext(connection) as queries:
         fresh(editor).get_all_permissions()
-    assert "kb_account_access(" in queries.captured_queries[-1]["sql"]
+    assert "kb_account_grants(" in queries.captured_queries[-1]["sql"]
 
     for user_id in (editor.pk, researcher.pk, 999999):
         by_function = read_access(user_id, function=True)
@@ -208,8 +208,32 @@ def test_on_postgresql_the_access_comes_from_the_function_as_the_plain_query_giv
     )
 
 
+@pytest.mark.postgres_only
+def test_the_function_gives_the_permissions_in_one_row_and_the_roles_in_a_row_each():
+    editor = account("editor")
+    role_grant(user=editor, role="analyst")
+    nobody = get_user_model().objects.create_user(username="nobody", password="x8!Kq2#pLm")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT kind, name FROM kb_account_grants(%s) ORDER BY kind, name", [editor.pk]
+        )
+        rows = cursor.fetchall()
+        cursor.execute("SELECT count(*) FROM kb_account_grants(%s)", [nobody.pk])
+        (nobodys,) = cursor.fetchone()
+
+    assert [kind for kind, _ in rows] == ["permissions", "role", "role"]
+    held = [int(pk) for pk in rows[0][1].split(",")]
+    assert len(held) > 10
+    assert set(held) == set(
+        Permission.objects.filter(group__user=editor).values_list("pk", flat=True)
+    )
+    assert [name for _, name in rows[1:]] == ["Analyst", "Editor"]
+    # No role, no permission: no row.
+    assert nobodys == 0
+
+
 def test_after_migrate_the_access_query_is_written_again():
-    """migrate may have made or dropped kb.0005's function: the query that calls it is
+    """migrate may have made or dropped kb.0006's function: the query that calls it is
     written again."""
     fresh(account("editor")).get_all_permissions()
     assert "_kb_access_query" in connections[DEFAULT_DB_ALIAS].__dict__
