@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from weakref import WeakKeyDictionary
 
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
@@ -28,6 +27,7 @@ from claims.models import (
 )
 from claims.values.display import format_interval
 from kb.models import DatePrecision, Entity, EntityKind
+from kb.reversing import pk_url
 
 
 def claim_value(claim: Claim):
@@ -257,15 +257,6 @@ def _iso_seconds(when, offset: str) -> str:
         f"{when.year:04d}-{two[when.month]}-{two[when.day]}"
         f"T{two[when.hour]}:{two[when.minute]}:{two[when.second]}{offset}"
     )
-
-
-def pk_url(name: str):
-    """pk -> reverse(name, args=[pk]), for a page's rows: one reverse for the whole page
-    (reversing a URL costs a queue row more than all its other cells); the URL named takes
-    the pk alone."""
-    mark = "918273645546372819"
-    before, _, after = reverse(name, args=[int(mark)]).rpartition(mark)
-    return lambda pk: f"{before}{pk}{after}"
 
 
 _ENTITY_KINDS = dict(EntityKind.choices)

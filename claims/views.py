@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from claims import selectors, values
 from claims.api_rows import entity_fact_rows
-from claims.display import choice_selects, claim_reading, pk_url, queue_rows
+from claims.display import choice_selects, claim_reading, queue_rows
 from claims.filters import QUEUE_STATUS_CHOICES, ContradictionQueueFilter, SourceIndexFilter
 from claims.forms import (
     SUBJECT_DATALIST,
@@ -42,6 +42,7 @@ from claims.services import (
 )
 from kb import selectors as kb_selectors
 from kb.paging import BAD_PAGE_LINK, keyset_page
+from kb.reversing import pk_url
 from kb.selectors import AUTOCOMPLETE_MIN_LENGTH, entity_resolve
 from sources import ingest as ingest_limits
 from sources import selectors as source_selectors

@@ -26,12 +26,10 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from django.conf import settings
 from django.forms import renderers
-from django.http import HttpRequest
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
@@ -41,38 +39,17 @@ from jinja2.ext import Extension
 from jinja2.lexer import TOKEN_DATA, Token
 
 from claims.display import claim_interval_display, claim_value_with_unit, date_display
-
-# {(name, script prefix, URLconf): its URL} for the URLs that take no arguments.
-_PLAIN_URLS: dict[tuple, str] = {}
-
-
-def _url_place(context) -> tuple[str, str]:
-    """The script prefix and URLconf reverse() would use: read once per request, and kept on
-    the request the page is rendered for (asgiref's context-local reads behind them cost a
-    header link more than the rest of its work); read each time without one."""
-    request = context.get("request")
-    kept = request.__dict__ if isinstance(request, HttpRequest) else {}
-    place = kept.get("_kb_url_place")
-    if place is None:
-        place = kept["_kb_url_place"] = (
-            get_script_prefix(),
-            get_urlconf() or settings.ROOT_URLCONF,
-        )
-    return place
+from kb.reversing import plain_url
 
 
 @pass_context
 def url(context, name: str, *args, **kwargs) -> str:
     """`{{ url('entity', entity.pk) }}`: Django's `{% url %}`. A URL without arguments (the
-    header's ten links on every page) is reversed once per script prefix and URLconf: Django's
-    reverse took 8% of a signed-in page of nothing but the frame."""
+    header's ten links on every page) is reversed once per script prefix and URLconf
+    (kb.reversing)."""
     if args or kwargs:
         return reverse(name, args=args, kwargs=kwargs)
-    key = (name, *_url_place(context))
-    found = _PLAIN_URLS.get(key)
-    if found is None:
-        found = _PLAIN_URLS[key] = reverse(name)
-    return found
+    return plain_url(name, context.get("request"))
 
 
 def dated(obj, field: str) -> str:

@@ -3,4 +3,7 @@
 from django.http import HttpResponse
 from django.urls import path
 
-urlpatterns = [path("elsewhere/", lambda request: HttpResponse(), name="queue")]
+urlpatterns = [
+    path("elsewhere/", lambda request: HttpResponse(), name="queue"),
+    path("elsewhere/<int:pk>/", lambda request, pk: HttpResponse(), name="contradiction"),
+]

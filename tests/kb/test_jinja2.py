@@ -122,7 +122,7 @@ def test_a_url_without_arguments_is_the_same_under_its_script_prefix_and_urlconf
 
 
 def test_a_pages_urls_are_under_the_script_prefix_of_its_own_request(rf):
-    # Read once per request (kb.jinja2._url_place), not once for all.
+    # Read once per request (kb.reversing.place), not once for all.
     template = engines["jinja2"].from_string("{{ url('queue') }} {{ url('entities') }}")
     set_script_prefix("/kb/")
     try:
