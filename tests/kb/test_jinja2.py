@@ -178,3 +178,14 @@ def test_a_page_extending_another_is_written_whole_and_each_block_at_once():
     body = env.get_template("page.html").blocks["body"]
     pieces = list(body(template.new_context(context)))
     assert pieces == ["<tr><td>a</td></tr><tr><td>b&amp;</td>!</tr>X&LT;ANA&GT;"]
+
+
+def test_static_is_djangos_and_follows_a_change_of_settings():
+    from django.templatetags.static import static as djangos
+
+    assert render("{{ static('kb/site.css') }}") == djangos("kb/site.css")
+    with override_settings(STATIC_URL="/assets/"):
+        assert render("{{ static('kb/site.css') }}") == "/assets/kb/site.css"
+    assert render("{{ static('kb/site.css') }}") == djangos("kb/site.css") != (
+        "/assets/kb/site.css"
+    )
