@@ -129,13 +129,21 @@ def _escaped_text(value) -> str:
 
 # The name of _escaped_text in a compiled template's module.
 _ESCAPED_TEXT = "kb_escaped_text"
+# The local name a printed value is held in while it is checked, and the check that it holds
+# nothing to escape (as _escaped_text checks it).
+_VALUE = "kb_value"
+_NOTHING_TO_ESCAPE = " and ".join(
+    f"{character!r} not in {_VALUE}" for character in ("&", "<", ">", '"', "'")
+)
 
 
 class _CodeGenerator(CodeGenerator):
     """Writes a printed value as `kb_escaped_text(value)` alone where Jinja2 writes
     `escape(environment.finalize(value))`: _escaped_text escapes it, and markupsafe's escape of
-    its result, the same text, cost 6% of the entity page. And `row.name` on a variable reads a
-    dict's key inline (visit_Getattr)."""
+    its result, the same text, cost 6% of the entity page. Text with nothing to escape (most
+    values) is checked inline and written as it is, without the call: 3% of the instructions
+    of a queue request. And `row.name` on a variable reads a dict's key inline
+    (visit_Getattr)."""
 
     def _escaped_by_finalize(self, frame, finalize) -> bool:
         return (
@@ -150,13 +158,14 @@ class _CodeGenerator(CodeGenerator):
 
     def _output_child_pre(self, node, frame, finalize):
         if self._escaped_by_finalize(frame, finalize):
-            self.write(f"{_ESCAPED_TEXT}(")
+            # Text with nothing to escape (most values) as it is, without a call.
+            self.write(f"({_VALUE} if type({_VALUE} := ")
         else:
             super()._output_child_pre(node, frame, finalize)
 
     def _output_child_post(self, node, frame, finalize):
         if self._escaped_by_finalize(frame, finalize):
-            self.write(")")
+            self.write(f") is str and {_NOTHING_TO_ESCAPE} else {_ESCAPED_TEXT}({_VALUE}))")
         else:
             super()._output_child_post(node, frame, finalize)
 
