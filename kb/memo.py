@@ -35,6 +35,23 @@ def version_from(text: str) -> str:
     return data_version_of(text)[0]
 
 
+# counted()'s results as this process last read or counted them, by their keys, which name the
+# data's version: the shared cache is read once per worker and version, not at each request
+# (with production's database cache, a round trip of 0.24 ms: a tenth of the queue page).
+# Beyond COUNTED_KEPT the oldest are forgotten. The results are shared: read, never changed.
+COUNTED_KEPT = 4096
+_COUNTED: dict[str, object] = {}
+
+
+def keep_bounded(kept: dict, key, value, most: int) -> None:
+    """kept[key] = value, forgetting the oldest entry first when `kept` holds `most`."""
+    if len(kept) >= most:
+        # The oldest; another thread may be forgetting it too.
+        with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+            del kept[next(iter(kept))]
+    kept[key] = value
+
+
 def counted(name: str, models, compute, *, vary: str = "", version: str | None = None):
     """`compute()`'s result, computed once per state of `models` (whose history dates their
     data) and `vary` (what else the result depends on: the filters chosen). `version`: their
@@ -52,23 +69,6 @@ def counted(name: str, models, compute, *, vary: str = "", version: str | None =
         cache.set(key, found, COUNT_TIMEOUT)
     keep_bounded(_COUNTED, key, found, COUNTED_KEPT)
     return found
-
-
-# counted()'s results as this process last read or counted them, by their keys, which name the
-# data's version: the shared cache is read once per worker and version, not at each request
-# (with production's database cache, a round trip of 0.24 ms: a tenth of the queue page).
-# Beyond COUNTED_KEPT the oldest are forgotten. The results are shared: read, never changed.
-COUNTED_KEPT = 4096
-_COUNTED: dict[str, object] = {}
-
-
-def keep_bounded(kept: dict, key, value, most: int) -> None:
-    """kept[key] = value, forgetting the oldest entry first when `kept` holds `most`."""
-    if len(kept) >= most:
-        # The oldest; another thread may be forgetting it too.
-        with contextlib.suppress(KeyError, RuntimeError, StopIteration):
-            del kept[next(iter(kept))]
-    kept[key] = value
 
 
 # kept(): {name: (version, result)} in this process.
