@@ -3,6 +3,7 @@ queue of contradictions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import django_filters
@@ -10,6 +11,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from claims.display import Select, choice_selects
 from claims.models import (
     Attribute,
     Claim,
@@ -25,7 +27,9 @@ from claims.selectors import (
     attributes_by_label,
     claim_search,
     claims_held_on,
+    contradictions_for_queue,
     in_open_contradiction,
+    queue_filters_chosen,
 )
 from kb.filters import (
     APIFilterSet,
@@ -35,6 +39,7 @@ from kb.filters import (
     SearchFilter,
     StrictBooleanFilter,
 )
+from kb.memo import keep_bounded
 from kb.models import MAX_ID, EntityKind
 from sources.filters import grades_at_least, reliability_in
 from sources.models import Reliability, SourceKind
@@ -304,6 +309,91 @@ class ContradictionQueueFilter(APIFilterSet):
             self.is_valid()
             self._without_status = super().filter_queryset(self.queryset.all())
         return self._without_status
+
+
+# The editors' queue's filters as a request gives them (QueueFilters).
+
+# The choices of filters each worker keeps worked out (QueueFilters), and the selects for each
+# with the options it was last shown with; beyond these the oldest are forgotten.
+CHOICES_KEPT = 1024
+_CHOICES: dict[tuple, QueueChoice] = {}
+_SELECTS: dict[tuple, tuple[dict, list]] = {}
+
+
+@dataclass(frozen=True)
+class QueueChoice:
+    """What the queue's filters choose: the status shown (ContradictionQueueFilter's
+    chosen_status), the other filters as the counts are kept under them
+    (queue_filters_chosen), whether an age is chosen (`moving`: the rows then move with the
+    clock) and each filter's value as given (what its select shows chosen)."""
+
+    status: str
+    filters: str
+    moving: bool
+    values: tuple[tuple[str, str], ...]
+
+
+class QueueFilters:
+    """The queue's filters as a request gives them. What they choose (`choice`) is worked out
+    by ContradictionQueueFilter once per worker for each choice that the values alone decide,
+    and its selects once per choice and options: building the filter set, validating its form
+    and listing its choices cost more than the page's rows statement (7% of a queue request).
+    A choice is worked out afresh at each request when it is not valid (its errors are shown),
+    when an attribute is chosen (whether it exists is the database's to say) or an age (the
+    ages slide with the clock). The filter set, which filters the contradictions, is built
+    only when something asks for it (`filterset()`): a later page, the counts after a write."""
+
+    # The filters whose outcome the request's values alone do not decide.
+    RECOMPUTED = ("attribute", "age")
+
+    def __init__(self, data):
+        self.data = data
+        self._filterset: ContradictionQueueFilter | None = None
+        # Each filter's value as its form reads it (the last one given).
+        given = tuple(
+            (name, data.get(name) or "") for name in ContradictionQueueFilter.base_filters
+        )
+        recomputed = any(value for name, value in given if name in self.RECOMPUTED)
+        key = None if recomputed else given
+        choice = _CHOICES.get(key) if key is not None else None
+        if choice is None:
+            filterset = self.filterset()
+            choice = QueueChoice(
+                status=filterset.chosen_status,
+                filters=queue_filters_chosen(filterset),
+                moving=bool(getattr(filterset.form, "cleaned_data", {}).get("age")),
+                values=given,
+            )
+            if key is not None and filterset.is_valid():
+                keep_bounded(_CHOICES, key, choice, CHOICES_KEPT)
+        self.choice = choice
+
+    def filterset(self) -> ContradictionQueueFilter:
+        """The filter set of the request's values, built once."""
+        if self._filterset is None:
+            self._filterset = ContradictionQueueFilter(
+                self.data, queryset=contradictions_for_queue()
+            )
+        return self._filterset
+
+    @property
+    def errors(self):
+        """The form's errors, if any (a kept choice has none)."""
+        return None if self._filterset is None else self._filterset.form.errors
+
+    def selects(self, *, leave_out=(), options=None) -> list[Select]:
+        """choice_selects of the filter set's form, listed once per choice and `options` (the
+        same lists: attribute_options keeps one per version of the data)."""
+        options = options or {}
+        key = (self.choice.values, tuple(leave_out), tuple((n, id(o)) for n, o in options.items()))
+        kept = _SELECTS.get(key)
+        if kept is not None and all(kept[0].get(n) is o for n, o in options.items()):
+            return kept[1]
+        selects = choice_selects(self.filterset().form, leave_out=leave_out, options=options)
+        if self._filterset.is_valid():
+            # The options are kept with them, so that their ids stay theirs.
+            keep_bounded(_SELECTS, key, (dict(options), selects), CHOICES_KEPT)
+        return selects
 
 
 # The sources index.

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_http_methods
 
 from claims import selectors, values
 from claims.api_rows import entity_fact_rows
-from claims.display import choice_selects, claim_reading, queue_rows
-from claims.filters import QUEUE_STATUS_CHOICES, ContradictionQueueFilter, SourceIndexFilter
+from claims.display import claim_reading, queue_rows
+from claims.filters import QUEUE_STATUS_CHOICES, QueueFilters, SourceIndexFilter
 from claims.forms import (
     SUBJECT_DATALIST,
     CandidateClaimForm,
@@ -137,32 +137,30 @@ QUEUE_PER_PAGE = 50
 def queue(request):
     """The editors' queue: contradictions of one status (open unless another is chosen), the
     latest activity first, with how many there are of each status under the other filters."""
-    filterset = ContradictionQueueFilter(request.GET, queryset=selectors.contradictions_for_queue())
-    filters = selectors.queue_filters_chosen(filterset)
+    filters = QueueFilters(request.GET)
+    choice = filters.choice
     page = keyset_page(
-        lambda: selectors.queue_keys(filterset.qs),
+        lambda: selectors.queue_keys(filters.filterset().qs),
         request.GET,
         key="last_activity",
         kind=datetime.datetime,
         size=QUEUE_PER_PAGE,
-        read=selectors.queue_rows_reader(filterset, filters),
+        read=selectors.queue_rows_reader(choice),
     )
     queue_rows(page, timezone.now())
     version = selectors.queue_version(page.rows)
     totals = selectors.contradiction_status_totals(
-        filterset.without_status, filters=filters, version=version
+        lambda: filters.filterset().without_status(), filters=choice.filters, version=version
     )
     attributes = selectors.attribute_options(version)
     return render(
         request,
         "claims/queue.html",
         {
-            "filter": filterset,
-            "selects": choice_selects(
-                filterset.form, leave_out=("status",), options={"attribute": attributes}
-            ),
+            "errors": filters.errors,
+            "selects": filters.selects(leave_out=("status",), options={"attribute": attributes}),
             "page": page,
-            "status": filterset.chosen_status,
+            "status": choice.status,
             "statuses": [(value, label, totals[value]) for value, label in QUEUE_STATUS_CHOICES],
         },
     )

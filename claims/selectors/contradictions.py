@@ -391,14 +391,13 @@ def queue_rows_of(
     )
 
 
-def queue_rows_reader(filterset, filters: str):
-    """queue_rows_of for the queue's filters as chosen (keyset_page's `read`): the status and
-    the others as the queue's counts are kept under them (`filters`, queue_filters_chosen's),
-    which name the rows exactly; none when an age is chosen."""
-    filterset.is_valid()
-    if getattr(filterset.form, "cleaned_data", {}).get("age"):
+def queue_rows_reader(choice):
+    """queue_rows_of for the queue's filters as chosen (keyset_page's `read`; `choice`, a
+    claims.filters.QueueChoice): the status and the others as the queue's counts are kept
+    under them, which name the rows exactly; none when an age is chosen (`moving`)."""
+    if choice.moving:
         return queue_rows_of
-    return functools.partial(queue_rows_of, chosen=(filterset.chosen_status, filters))
+    return functools.partial(queue_rows_of, chosen=(choice.status, choice.filters))
 
 
 def queue_filters_chosen(filterset) -> str:
