@@ -8,6 +8,7 @@ names joined in each time and 1.9 ms so (medians of five alternating runs)."""
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 
 from django.contrib.auth import backends, get_user_model
@@ -17,6 +18,7 @@ from django.utils.functional import SimpleLazyObject
 
 from kb import prepared
 from kb.dbfunctions import have_functions
+from kb.memo import keep_bounded
 
 # The account's row ('user'), one row per group ('role', its name) and one per permission the
 # account holds, its own or its groups' ('permission', its id; the same id may come twice).
@@ -50,6 +52,26 @@ UNION ALL
 SELECT access.kind, {nulls}, access.permission, access.name
   FROM kb_account_grants(%(user)s) access
 """
+# The same, when migration kb.0007's version of everyone's roles and permissions is there: the
+# version ('version', in the text column) with the account, and the function's rows only
+# when the version this connection holds the account's roles and permissions at (`known`) is
+# not the one in the table. PostgreSQL skips the function then (a condition on the parameter
+# alone); the version and the function read the same snapshot, the statement's.
+_VERSION_FUNCTION = "kb_grants_changed"
+_ACCESS_KEPT_SQL = """
+SELECT 'user', {user}, CAST(NULL AS INTEGER), CAST(NULL AS TEXT)
+  FROM auth_user WHERE auth_user.id = %(user)s
+UNION ALL
+SELECT 'version', {nulls}, NULL, CAST(v.version AS text) FROM kb_grants_version v
+UNION ALL
+SELECT access.kind, {nulls}, access.permission, access.name
+  FROM kb_account_grants(%(user)s) access
+ WHERE CAST(%(known)s AS text) IS DISTINCT FROM (SELECT CAST(version AS text) FROM kb_grants_version)
+"""
+# A named parameter of the queries above.
+_PARAMETER = re.compile(r"%\((\w+)\)s")
+# The accounts whose roles and permissions a connection keeps (_AccessQuery.kept).
+GRANTS_KEPT = 10_000
 _PERMISSION_NAMES_SQL = """
 SELECT p.id, ct.app_label || '.' || p.codename
   FROM auth_permission p JOIN django_content_type ct ON ct.id = p.content_type_id
@@ -89,17 +111,33 @@ class _AccessQuery:
         self.compiler, self.model, self.db = compiler, model, db
         user = ", ".join(compiler.compile(column)[0] for column in columns)
         nulls = ", ".join(["NULL"] * len(columns))
-        written = _ACCESS_BY_FUNCTION_SQL if have_functions([_ACCESS_FUNCTION]) else _ACCESS_SQL
-        # Prepared on the connection (kb.prepared): any account's id is served by one plan.
-        self.sql = written.format(user=user, nulls=nulls).replace("%(user)s", "%s")
-        self.user_params = self.sql.count("%s")
+        if have_functions([_ACCESS_FUNCTION, _VERSION_FUNCTION]):
+            written = _ACCESS_KEPT_SQL
+        elif have_functions([_ACCESS_FUNCTION]):
+            written = _ACCESS_BY_FUNCTION_SQL
+        else:
+            written = _ACCESS_SQL
+        written = written.format(user=user, nulls=nulls)
+        # The parameters in their order; prepared on the connection (kb.prepared): any
+        # account's id is served by one plan.
+        self.parameters = _PARAMETER.findall(written)
+        self.sql = _PARAMETER.sub("%s", written)
+        # {account id: (the version, its permissions' names, its roles)} as this connection
+        # last read them (_ACCESS_KEPT_SQL); beyond GRANTS_KEPT the oldest are forgotten.
+        self.kept: dict[object, tuple[str, frozenset[str], tuple[str, ...]]] = {}
+
+    def _params(self, user_id) -> list:
+        """The statement's parameters for the account of `user_id`."""
+        kept = self.kept.get(user_id)
+        given = {"user": user_id, "known": None if kept is None else kept[0]}
+        return [given[name] for name in self.parameters]
 
     def read(self, user_id):
         """The account of that id (None if there is none), its permissions and its roles
         (sorted). A superuser has every permission, as Django's ModelBackend gives them."""
         with self.db.cursor() as cursor:
-            prepared.execute(cursor, self.sql, [user_id] * self.user_params)
-            return self._parsed(cursor.fetchall())
+            prepared.execute(cursor, self.sql, self._params(user_id))
+            return self._parsed(cursor.fetchall(), user_id)
 
     def read_after(self, first_sql: str, first_params, user_id):
         """The rows of `first_sql` (a query of one text column named `value`) and the account
@@ -110,13 +148,13 @@ class _AccessQuery:
             f"FROM ({first_sql}) kb_first UNION ALL {self.sql}"
         )
         with self.db.cursor() as cursor:
-            prepared.execute(cursor, sql, [*first_params, *[user_id] * self.user_params])
+            prepared.execute(cursor, sql, [*first_params, *self._params(user_id)])
             found = cursor.fetchall()
         first = [row[-1] for row in found if row[0] == "first"]
-        return first, self._parsed([row for row in found if row[0] != "first"])
+        return first, self._parsed([row for row in found if row[0] != "first"], user_id)
 
-    def _parsed(self, found):
-        account, held, roles = None, set(), []
+    def _parsed(self, found, user_id):
+        account, held, roles, version = None, set(), [], None
         width = len(self.names)
         for row in found:
             kind = row[0]
@@ -126,17 +164,27 @@ class _AccessQuery:
                 held.update(map(int, row[-1].split(",")))
             elif kind == "role":
                 roles.append(row[-1])
+            elif kind == "version":
+                version = row[-1]
             else:
                 values = row[1 : width + 1]
                 if self.converters:
                     values = next(self.compiler.apply_converters([values], self.converters))
                 account = self.model.from_db(self.db.alias, self.names, values)
-        if account is not None and account.is_superuser:
-            permissions = set(_permission_names(self.db, fresh=True).values())
+        kept = self.kept.get(user_id)
+        if version is not None and kept is not None and kept[0] == version:
+            # The version this connection held them at: the function did not run.
+            permissions, roles = set(kept[1]), list(kept[2])
         else:
             names = _permission_names(self.db, ids=held)
             permissions = {names[permission] for permission in held}
-        return account, permissions, sorted(roles)
+            roles.sort()
+            if version is not None and account is not None:
+                kept = (version, frozenset(permissions), tuple(roles))
+                keep_bounded(self.kept, user_id, kept, GRANTS_KEPT)
+        if account is not None and account.is_superuser:
+            permissions = set(_permission_names(self.db, fresh=True).values())
+        return account, permissions, roles
 
 
 def _query(db) -> _AccessQuery:

@@ -447,7 +447,9 @@ def test_a_signed_in_requests_session_and_account_are_statements_prepared_on_the
     assert any(
         sql.startswith("EXECUTE")
         and f"('{session_key}', " in sql
-        and f", {editor.pk}, {editor.pk})" in sql
+        # The account's id, and the version of the roles and permissions this connection
+        # holds (migration kb.0007).
+        and f", {editor.pk}, {editor.pk}, '" in sql
         for sql in texts
     ), texts
 
