@@ -49,3 +49,18 @@ def test_a_small_pages_claims_statement_is_planned_once(client, demo):
     assert others == []
     # Prepared at its second request, then executed with the plan made for any ids.
     assert custom == 0 and generic >= 6
+
+
+def test_the_benchmarks_prepared_hand_written_queries_are_planned_as_postgresql_chooses():
+    # Their limits and words are not values any plan serves alike (claims/bench.py).
+    from claims import bench
+
+    try:
+        with bench.prepared_reference().cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            assert cursor.fetchone()[0] == "auto"
+    finally:
+        bench.close_prepared_reference()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"

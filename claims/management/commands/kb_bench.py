@@ -187,9 +187,19 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\n{found.total:,} claims on PostgreSQL; {repeat} interleaved pairs per request "
             "(2 more to warm up), each pair on rows of its own; the hand-written queries "
-            + ("prepared on the connection\n" if prepare else "sent as text\n")
+            + (
+                "prepared on a connection of their own, planned as PostgreSQL chooses\n"
+                if prepare
+                else "sent as text\n"
+            )
         )
         self.stdout.write(f"{'request':<40} {'rows':>5} {'API ms':>8} {'SQL ms':>8} {'ratio':>6}")
+        try:
+            self.measure_cases(client, editor, found, repeat, prepare=prepare)
+        finally:
+            bench.close_prepared_reference()
+
+    def measure_cases(self, client, editor, found, repeat: int, *, prepare: bool) -> None:
         worst = 0.0
         for case in bench.cases(found):
             try:
