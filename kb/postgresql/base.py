@@ -20,7 +20,7 @@ values any plan serves alike (ids, an account's, a session's key). Left to choos
 kept planning the statement of a page's claims afresh at each request on a connection that had
 read only small pages, its plan for any number of ids looking dearer than one for a few: 1 ms
 of planning a request, the claims of one subject and attribute at 2.14 to 2.25 times the
-hand-written query, where the plan made once gives 1.56 to 1.62 (alternated runs of 40 pairs).
+hand-written query, where the plan made once gives 1.57 to 1.63 (alternated runs of 40 pairs).
 """
 
 from __future__ import annotations
